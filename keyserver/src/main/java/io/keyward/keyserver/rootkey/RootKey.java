@@ -1,0 +1,24 @@
+package io.keyward.keyserver.rootkey;
+
+/**
+ * The key at the top of the hierarchy. Its material never leaves the provider (a file, a
+ * passphrase-derived key, an HSM); callers only ask it to wrap and unwrap version secrets.
+ * Thread-safe.
+ */
+public interface RootKey extends AutoCloseable {
+
+  /** A stable, non-secret identifier (e.g. a fingerprint), stored beside what this key wrapped. */
+  String id();
+
+  /** AES-256-GCM (or the provider's equivalent) with a fresh nonce, bound to {@code aad}. */
+  byte[] wrap(byte[] plaintext, byte[] aad);
+
+  /**
+   * @throws RootKeyException when the wrapped value does not open under this key and aad (wrong
+   *     root key, tampered value, wrong aad): the message never contains key bytes
+   */
+  byte[] unwrap(byte[] wrapped, byte[] aad) throws RootKeyException;
+
+  @Override
+  void close();
+}

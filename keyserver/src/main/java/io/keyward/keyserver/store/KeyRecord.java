@@ -1,0 +1,31 @@
+package io.keyward.keyserver.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A named key with all its versions, as stored. Immutable snapshot.
+ *
+ * @param versions every version, ascending by version number (version numbers start at 1)
+ */
+public record KeyRecord(
+    String name,
+    Instant createdAt,
+    int primaryVersion,
+    int minDecryptionVersion,
+    KeySettings settings,
+    List<KeyVersionRecord> versions) {
+
+  public KeyRecord {
+    versions = List.copyOf(versions);
+  }
+
+  public Optional<KeyVersionRecord> version(int version) {
+    return versions.stream().filter(v -> v.version() == version).findFirst();
+  }
+
+  public KeyVersionRecord primary() {
+    return version(primaryVersion).orElseThrow();
+  }
+}

@@ -1,0 +1,64 @@
+package io.keyward.keyserver.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Durable storage of keys, versions and the policy document. Every mutating method commits (and
+ * syncs to disk) before it returns: an acknowledged change survives a crash. Implementations are
+ * thread-safe.
+ *
+ * <p>Failures: a missing key is {@code KeyserverException(NOT_FOUND)}; a conflicting state change
+ * is {@code FAILED_PRECONDITION}; an existing name on create is {@code ALREADY_EXISTS}; a store
+ * that cannot be reached is {@code UNAVAILABLE}. No other exception escapes.
+ */
+public interface KeyStore extends AutoCloseable {
+
+  /** Creates {@code name} with version 1 (ENABLED, primary, min decryption version 1). */
+  KeyRecord createKey(String name, KeySettings settings, WrappedSecret firstVersion, Instant now);
+
+  Optional<KeyRecord> findKey(String name);
+
+  /** All keys, sorted by name. */
+  List<KeyRecord> listKeys();
+
+  /**
+   * Adds version max+1 (ENABLED) and makes it primary, in one transaction: concurrent calls yield
+   * distinct versions and exactly one primary.
+   */
+  KeyRecord addPrimaryVersion(String name, WrappedSecret secret, Instant now);
+
+  /**
+   * Moves {@code version} to {@code state}. {@code destroyAt} is required for DESTROY_SCHEDULED
+   * and ignored otherwise. Refuses (FAILED_PRECONDITION) to leave ENABLED for the primary, and to
+   * leave DESTROYED.
+   */
+  KeyRecord setVersionState(String name, int version, VersionState state, Optional<Instant> destroyAt);
+
+  /** Refuses (FAILED_PRECONDITION) a minimum above the primary version or below 1. */
+  KeyRecord setMinDecryptionVersion(String name, int minDecryptionVersion);
+
+  /** Erases the wrapped secret of every DESTROY_SCHEDULED version whose time has come. */
+  List<KeyRecord> destroyDueVersions(Instant now);
+
+  /** Adds to the data-key counters: key name → (version → count). One transaction. */
+  void addDataKeysIssued(Map<String, Map<Integer, Long>> counts);
+
+  Optional<StoredPolicy> policy();
+
+  /**
+   * Stores a new policy document with revision = old + 1. When {@code expectedRevision} is
+   * present and differs from the stored one, fails with FAILED_PRECONDITION.
+   */
+  StoredPolicy putPolicy(String document, Optional<Long> expectedRevision, Instant now);
+
+  /** A small value stored beside the keys (e.g. the root-key check value). */
+  Optional<byte[]> metadata(String name);
+
+  void putMetadata(String name, byte[] value);
+
+  @Override
+  void close();
+}
