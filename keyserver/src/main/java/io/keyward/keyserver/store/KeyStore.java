@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 /**
  * Durable storage of keys, versions and the policy document. Every mutating method commits (and
@@ -26,9 +27,10 @@ public interface KeyStore extends AutoCloseable {
 
   /**
    * Adds version max+1 (ENABLED) and makes it primary, in one transaction: concurrent calls yield
-   * distinct versions and exactly one primary.
+   * distinct versions and exactly one primary. {@code secretForVersion} is called inside the
+   * transaction with the new version number, so the root-key wrap can be bound to it.
    */
-  KeyRecord addPrimaryVersion(String name, WrappedSecret secret, Instant now);
+  KeyRecord addPrimaryVersion(String name, IntFunction<WrappedSecret> secretForVersion, Instant now);
 
   /**
    * Moves {@code version} to {@code state}. {@code destroyAt} is required for DESTROY_SCHEDULED

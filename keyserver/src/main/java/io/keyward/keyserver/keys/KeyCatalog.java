@@ -1,0 +1,188 @@
+package io.keyward.keyserver.keys;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.keyward.keyserver.KeyserverException;
+import io.keyward.keyserver.rootkey.RootKey;
+import io.keyward.keyserver.rootkey.RootKeyException;
+import io.keyward.keyserver.store.KeyRecord;
+import io.keyward.keyserver.store.KeySettings;
+import io.keyward.keyserver.store.KeyStore;
+import io.keyward.keyserver.store.KeyVersionRecord;
+import io.keyward.keyserver.store.VersionState;
+import io.keyward.keyserver.store.WrappedSecret;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keys as the server works with them: store records cached for a bounded time, version secrets
+ * unwrapped by the root key once and kept in memory, and data-key counters batched before they
+ * reach the store. Thread-safe.
+ *
+ * <p>A cached record is at most {@code recordTtl} old, so a version disabled or destroyed through
+ * another replica stops being served within that bound; changes made through this server
+ * invalidate the cache at once.
+ */
+public final class KeyCatalog {
+  private static final Logger log = LoggerFactory.getLogger(KeyCatalog.class);
+  private static final byte[] SECRET_AAD_PREFIX = "keyward/v1/version-secret".getBytes(StandardCharsets.US_ASCII);
+
+  private final KeyStore store;
+  private final RootKey rootKey;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  private final Cache<String, KeyRecord> records;
+  private final Cache<VersionId, VersionSecret> secrets;
+  private final Map<VersionId, LongAdder> pendingCounts = new ConcurrentHashMap<>();
+
+  record VersionId(String keyName, int version) {}
+
+  public KeyCatalog(KeyStore store, RootKey rootKey, Clock clock, Duration recordTtl) {
+    this.store = store;
+    this.rootKey = rootKey;
+    this.clock = clock;
+    Ticker ticker = () -> clock.millis() * 1_000_000L;
+    this.records = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(recordTtl).maximumSize(100_000).build();
+    this.secrets =
+        Caffeine.newBuilder()
+            .maximumSize(100_000)
+            .<VersionId, VersionSecret>removalListener((id, secret, cause) -> {
+              if (secret != null) {
+                secret.destroy();
+              }
+            })
+            .build();
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  KeyStore store() {
+    return store;
+  }
+
+  /** The key, from cache when fresh; NOT_FOUND when it does not exist. */
+  KeyRecord key(String name) {
+    KeyRecord cached = records.getIfPresent(name);
+    if (cached != null) {
+      return cached;
+    }
+    KeyRecord loaded =
+        store.findKey(name).orElseThrow(() -> KeyserverException.notFound("key '" + name + "' does not exist"));
+    records.put(name, loaded);
+    return loaded;
+  }
+
+  /** Records a change made through this server so that the next read sees it. */
+  KeyRecord remember(KeyRecord record) {
+    records.put(record.name(), record);
+    return record;
+  }
+
+  void forget(String name) {
+    records.invalidate(name);
+  }
+
+  KeyRecord create(String name, KeySettings settings) {
+    byte[] secret = newSecret();
+    KeyRecord created = store.createKey(name, settings, wrap(name, 1, secret), clock.instant());
+    secrets.put(new VersionId(name, 1), new VersionSecret(secret));
+    return remember(created);
+  }
+
+  KeyRecord rotate(String name) {
+    byte[] secret = newSecret();
+    KeyRecord rotated = store.addPrimaryVersion(name, version -> wrap(name, version, secret), clock.instant());
+    secrets.put(new VersionId(name, rotated.primaryVersion()), new VersionSecret(secret));
+    return remember(rotated);
+  }
+
+  /** The secret of an ENABLED version; callers check state (and minimum) first. */
+  VersionSecret secret(KeyRecord key, KeyVersionRecord version) {
+    VersionId id = new VersionId(key.name(), version.version());
+    return secrets.get(id, unused -> unwrap(key.name(), version));
+  }
+
+  void dropSecret(String keyName, int version) {
+    secrets.invalidate(new VersionId(keyName, version));
+  }
+
+  void countDataKey(String keyName, int version) {
+    pendingCounts.computeIfAbsent(new VersionId(keyName, version), id -> new LongAdder()).increment();
+  }
+
+  /** Data keys issued under a version: stored count plus what has not been flushed yet. */
+  long dataKeysIssued(String keyName, KeyVersionRecord version) {
+    LongAdder pending = pendingCounts.get(new VersionId(keyName, version.version()));
+    return version.dataKeysIssued() + (pending == null ? 0 : pending.sum());
+  }
+
+  /** Writes pending counters to the store in one transaction. */
+  void flushCounts() {
+    Map<String, Map<Integer, Long>> batch = new HashMap<>();
+    Map<VersionId, Long> taken = new HashMap<>();
+    pendingCounts.forEach((id, adder) -> {
+      long n = adder.sum();
+      if (n > 0) {
+        batch.computeIfAbsent(id.keyName(), k -> new HashMap<>()).put(id.version(), n);
+        taken.put(id, n);
+      }
+    });
+    if (batch.isEmpty()) {
+      return;
+    }
+    store.addDataKeysIssued(batch);
+    taken.forEach((id, n) -> pendingCounts.get(id).add(-n));
+    batch.keySet().forEach(this::forget);
+  }
+
+  private byte[] newSecret() {
+    byte[] secret = new byte[VersionSecret.LENGTH];
+    random.nextBytes(secret);
+    return secret;
+  }
+
+  private WrappedSecret wrap(String keyName, int version, byte[] secret) {
+    return new WrappedSecret(rootKey.id(), rootKey.wrap(secret, secretAad(keyName, version)));
+  }
+
+  private VersionSecret unwrap(String keyName, KeyVersionRecord version) {
+    WrappedSecret wrapped =
+        version.wrappedSecret()
+            .orElseThrow(() -> KeyserverException.precondition(
+                "key version " + version.version() + " of '" + keyName + "' is destroyed"));
+    try {
+      byte[] secret = rootKey.unwrap(wrapped.ciphertext(), secretAad(keyName, version.version()));
+      try {
+        return new VersionSecret(secret);
+      } finally {
+        java.util.Arrays.fill(secret, (byte) 0);
+      }
+    } catch (RootKeyException e) {
+      log.error("root key {} cannot open the secret of {} version {}", rootKey.id(), keyName, version.version(), e);
+      throw KeyserverException.unavailable("the root key cannot open this key version", e);
+    }
+  }
+
+  static byte[] secretAad(String keyName, int version) {
+    byte[] name = keyName.getBytes(StandardCharsets.US_ASCII);
+    return ByteBuffer.allocate(SECRET_AAD_PREFIX.length + 1 + name.length + 1 + 4)
+        .put(SECRET_AAD_PREFIX).put((byte) 0).put(name).put((byte) 0).putInt(version)
+        .array();
+  }
+
+  static boolean isUsable(KeyVersionRecord version) {
+    return version.state() == VersionState.ENABLED && version.wrappedSecret().isPresent();
+  }
+}
