@@ -61,6 +61,7 @@ public final class Keyserver implements AutoCloseable {
       return t;
     });
     KeyCatalog catalog = new KeyCatalog(store, rootKey, b.clock, b.recordTtl);
+    catalog.bindMetrics(b.meterRegistry);
     this.authorizer = new Authorizer(store, b.clock);
     AutoRotation autoRotation = new AutoRotation(catalog, background);
     KeyAdministration admin = new KeyAdministration(catalog, authorizer, b.minimumDestroyWait, b.defaultDestroyWait);

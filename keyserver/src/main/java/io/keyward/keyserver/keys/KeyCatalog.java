@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.keyward.keyserver.KeyserverException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.keyward.keyserver.rootkey.RootKey;
 import io.keyward.keyserver.rootkey.RootKeyException;
 import io.keyward.keyserver.store.KeyRecord;
@@ -52,16 +54,23 @@ public final class KeyCatalog {
     this.rootKey = rootKey;
     this.clock = clock;
     Ticker ticker = () -> clock.millis() * 1_000_000L;
-    this.records = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(recordTtl).maximumSize(100_000).build();
+    this.records = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(recordTtl).maximumSize(100_000).recordStats().build();
     this.secrets =
         Caffeine.newBuilder()
             .maximumSize(100_000)
+            .recordStats()
             .<VersionId, VersionSecret>removalListener((id, secret, cause) -> {
               if (secret != null) {
                 secret.destroy();
               }
             })
             .build();
+  }
+
+  /** Exposes hit and miss counts of the record and secret caches (never their contents). */
+  public void bindMetrics(MeterRegistry registry) {
+    CaffeineCacheMetrics.monitor(registry, records, "keyward.key_records");
+    CaffeineCacheMetrics.monitor(registry, secrets, "keyward.version_secrets");
   }
 
   public Clock clock() {
