@@ -12,8 +12,11 @@ final class CompactJws {
   /** Real service-account tokens are 1-2 KiB; anything far bigger is not one. */
   static final int MAX_LENGTH = 8 * 1024;
 
-  /** Exactly three strict base64url segments; no padding, whitespace or JWE (five segments). */
-  private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+  /**
+   * Exactly three strict base64url segments; no padding, whitespace or JWE (five segments). The
+   * payload may be empty at this layer (a valid JWS); the claims layer then refuses it.
+   */
+  private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+");
 
   private CompactJws() {}
 
