@@ -1,0 +1,91 @@
+package io.keyward.keyserver.identity;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/** Small GETs of JSON documents with timeouts, a size cap, no redirects and optional pinned CAs. */
+final class HttpFetcher {
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  private final HttpClient client;
+
+  HttpFetcher(Optional<Path> caFile) {
+    HttpClient.Builder builder =
+        HttpClient.newBuilder()
+            .connectTimeout(CONNECT_TIMEOUT)
+            // A redirect could lead to a host we never meant to trust for keys.
+            .followRedirects(HttpClient.Redirect.NEVER);
+    caFile.ifPresent(file -> builder.sslContext(trusting(file)));
+    this.client = builder.build();
+  }
+
+  /** GETs {@code url}; fails unless it answers 200 with at most {@link JwksPolicy#MAX_DOCUMENT_CHARS} bytes. */
+  String get(URI url) throws IOException {
+    if (!SafeUrls.isAllowed(url)) {
+      throw new IOException("refusing to fetch keys from " + url + " (https, or http to loopback only)");
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(url).timeout(REQUEST_TIMEOUT).header("Accept", "application/json").GET().build();
+    HttpResponse<InputStream> response;
+    try {
+      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while fetching " + url);
+    }
+    try (InputStream body = response.body()) {
+      if (response.statusCode() != 200) {
+        throw new IOException("HTTP " + response.statusCode() + " from " + url);
+      }
+      byte[] bytes = body.readNBytes(JwksPolicy.MAX_DOCUMENT_CHARS + 1);
+      if (bytes.length > JwksPolicy.MAX_DOCUMENT_CHARS) {
+        throw new IOException("response from " + url + " exceeds " + JwksPolicy.MAX_DOCUMENT_CHARS + " bytes");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** TLS that trusts exactly the CA certificates in a PEM file (e.g. the cluster CA). */
+  private static SSLContext trusting(Path caFile) {
+    try (InputStream in = Files.newInputStream(caFile)) {
+      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      if (certs.isEmpty()) {
+        throw new IllegalArgumentException("caFile " + caFile + " holds no certificate");
+      }
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      int i = 0;
+      for (Certificate cert : certs) {
+        trust.setCertificateEntry("ca-" + i++, cert);
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(null, tmf.getTrustManagers(), null);
+      return tls;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read caFile " + caFile, e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("caFile " + caFile + " is not a PEM list of X.509 certificates", e);
+    }
+  }
+}
