@@ -1,0 +1,483 @@
+package io.keyward.keyserver.audit;
+
+import io.keyward.keyserver.ErrorCode;
+import io.keyward.keyserver.KeyserverException;
+import io.keyward.keyserver.store.Database;
+import io.keyward.keyserver.store.SqlWork;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hash-chained {@link AuditLog} in the Keyward database, with group commit.
+ *
+ * <p>One writer thread drains the queue of pending appends, chains them in order, inserts them
+ * and moves the head anchor (last sequence and hash) in one transaction, commits (fsync), and
+ * only then releases the waiting callers. So a commit's fsync is shared by every append that
+ * arrived while the previous one ran, and {@code append} still returns only once its record is
+ * on disk. When the write fails, every caller of that batch gets {@code UNAVAILABLE}.
+ *
+ * <p>The chain detects edits, deletions and truncation by someone who does not recompute every
+ * later hash; someone with write access who rewrites the whole tail (and the anchor) is not
+ * detected. Exporting the head hash elsewhere now and then closes that gap.
+ *
+ * <p>Close order: close this log before the key store that owns the database.
+ */
+public final class JdbcAuditLog implements AuditLog {
+  private static final Logger log = LoggerFactory.getLogger(JdbcAuditLog.class);
+
+  static final int MAX_LIMIT = 1000;
+  private static final String UNAVAILABLE = "audit log unavailable";
+  private static final long IDLE_POLL_MILLIS = 100;
+  private static final String COLUMNS =
+      "seq, event_time_us, request_id, caller, operation, key_name, key_version, outcome,"
+          + " previous_hash, hash";
+
+  private final Database db;
+  private final AuditLogSettings settings;
+  private final BlockingQueue<Pending> queue;
+  private final Thread writer;
+  private volatile boolean closed;
+
+  // Chain head as committed; touched only by the writer thread (and the constructor).
+  private long lastSequence;
+  private String lastHash;
+  private boolean headStale;
+  private final ChainHash writerHash = new ChainHash();
+
+  private JdbcAuditLog(Database db, AuditLogSettings settings) {
+    this.db = db;
+    this.settings = settings;
+    this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
+    this.writer = new Thread(this::writeLoop, "keyward-audit-writer");
+    this.writer.setDaemon(true);
+  }
+
+  /**
+   * Opens the audit log in {@code db} (the key store's database) with default settings: appends
+   * wait at most 5 s for their commit.
+   *
+   * @throws KeyserverException UNAVAILABLE when the chain head cannot be read
+   */
+  public static JdbcAuditLog open(Database db) {
+    return open(db, AuditLogSettings.DEFAULTS);
+  }
+
+  /** As {@link #open(Database)}, with explicit settings. */
+  public static JdbcAuditLog open(Database db, AuditLogSettings settings) {
+    JdbcAuditLog auditLog =
+        new JdbcAuditLog(Objects.requireNonNull(db, "db"), Objects.requireNonNull(settings, "settings"));
+    try {
+      auditLog.loadHead();
+    } catch (SQLException e) {
+      throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, e);
+    }
+    auditLog.writer.start();
+    return auditLog;
+  }
+
+  /**
+   * Appends {@code event} and returns once its record is committed and synced to disk.
+   * {@code event.time()} is stored with microsecond precision.
+   *
+   * @throws KeyserverException UNAVAILABLE ("audit log unavailable") when the record was not
+   *     written within the append timeout, the write failed, or the log is closed; the caller
+   *     must then fail its operation. (After a timeout the record may still be written later:
+   *     the log can hold a record of an operation that failed, never miss one that succeeded.)
+   */
+  @Override
+  public void append(AuditEvent event) {
+    Objects.requireNonNull(event, "event");
+    if (closed) {
+      throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE);
+    }
+    Pending pending = new Pending(normalize(event));
+    long timeoutNanos = settings.appendTimeout().toNanos();
+    long deadline = System.nanoTime() + timeoutNanos;
+    try {
+      if (!queue.offer(pending, timeoutNanos, TimeUnit.NANOSECONDS)) {
+        throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE);
+      }
+      // Closed after we queued: if the writer has not taken our record, it never will.
+      if (closed && queue.remove(pending)) {
+        throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE);
+      }
+      pending.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, e);
+    } catch (TimeoutException e) {
+      throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, e);
+    } catch (ExecutionException e) {
+      throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, e.getCause());
+    }
+  }
+
+  @Override
+  public List<AuditRecord> list(long afterSequence, int limit) {
+    checkLimit(limit);
+    if (afterSequence < 0) {
+      throw KeyserverException.invalid("after-sequence must not be negative, got " + afterSequence);
+    }
+    return read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT " + COLUMNS + " FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?")) {
+            s.setLong(1, afterSequence);
+            s.setInt(2, limit);
+            return readAll(s);
+          }
+        });
+  }
+
+  @Override
+  public List<AuditRecord> tail(int limit) {
+    checkLimit(limit);
+    List<AuditRecord> newestFirst =
+        read(
+            c -> {
+              try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT " + COLUMNS + " FROM audit_records ORDER BY seq DESC LIMIT ?")) {
+                s.setInt(1, limit);
+                return readAll(s);
+              }
+            });
+    List<AuditRecord> oldestFirst = new ArrayList<>(newestFirst);
+    Collections.reverse(oldestFirst);
+    return List.copyOf(oldestFirst);
+  }
+
+  /**
+   * Walks the whole chain in sequence order over one consistent snapshot, holding one record at
+   * a time. Reports the first record that was edited (hash does not match its fields), whose
+   * hash was changed (the next record chains to something else), that is missing (sequence
+   * gap), or the newest records gone (the head anchor is ahead of the last record).
+   */
+  @Override
+  public ChainVerification verify() {
+    try {
+      return db.inReadSnapshot(JdbcAuditLog::walk);
+    } catch (SQLException e) {
+      throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, e);
+    }
+  }
+
+  /**
+   * Stops accepting appends, commits every append already queued, then stops the writer. An
+   * append either returned normally (its record is committed) or threw; none is dropped.
+   * Does not close the database.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      writer.join(settings.appendTimeout().toMillis() * 2);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (writer.isAlive()) {
+      log.error("audit writer did not stop in time; queued appends will time out");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcAuditLog[" + db + "]";
+  }
+
+  // ---- writer thread
+
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>();
+    try {
+      while (true) {
+        Pending first = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (closed) {
+            break;
+          }
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, settings.maxBatchSize() - 1);
+        commit(batch);
+        batch.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      log.error("audit writer stopped unexpectedly", e);
+      fail(batch, e);
+    } finally {
+      closed = true;
+      List<Pending> left = new ArrayList<>();
+      queue.drainTo(left);
+      fail(left, null);
+    }
+  }
+
+  private void commit(List<Pending> batch) {
+    try {
+      if (headStale) {
+        loadHead();
+      }
+      long sequence = lastSequence;
+      String previous = lastHash;
+      List<AuditRecord> records = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        sequence++;
+        String hash = writerHash.hash(previous, sequence, p.event);
+        records.add(new AuditRecord(sequence, p.event, previous, hash));
+        previous = hash;
+      }
+      db.inWriteTransaction(c -> insert(c, records));
+      lastSequence = sequence;
+      lastHash = previous;
+    } catch (SQLException | RuntimeException e) {
+      // The transaction rolled back (or its outcome is unknown): re-read the head before the next.
+      headStale = true;
+      log.error("audit write failed; failing {} appends", batch.size(), e);
+      fail(batch, e);
+      return;
+    }
+    for (Pending p : batch) {
+      p.done.complete(null);
+    }
+  }
+
+  private static Void insert(Connection c, List<AuditRecord> records) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO audit_records (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (AuditRecord r : records) {
+        AuditEvent e = r.event();
+        s.setLong(1, r.sequence());
+        s.setLong(2, ChainHash.micros(e.time()));
+        s.setString(3, e.requestId());
+        s.setString(4, e.caller().orElse(null));
+        s.setString(5, e.operation());
+        s.setString(6, e.keyName().orElse(null));
+        if (e.keyVersion().isPresent()) {
+          s.setInt(7, e.keyVersion().getAsInt());
+        } else {
+          s.setNull(7, Types.INTEGER);
+        }
+        s.setString(8, e.outcome());
+        s.setString(9, r.previousHash());
+        s.setString(10, r.hash());
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
+    AuditRecord last = records.get(records.size() - 1);
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, ?, ?)"
+                + " ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq,"
+                + " last_hash = excluded.last_hash")) {
+      s.setLong(1, last.sequence());
+      s.setString(2, last.hash());
+      s.executeUpdate();
+    }
+    return null;
+  }
+
+  private static void fail(List<Pending> pendings, Throwable cause) {
+    for (Pending p : pendings) {
+      p.done.completeExceptionally(
+          cause != null ? cause : new IllegalStateException("audit log closed"));
+    }
+  }
+
+  /**
+   * Continues the chain from the head anchor. Without an anchor (a new log, or one whose anchor
+   * was removed) it continues from the newest record, and {@link #verify()} reports the missing
+   * anchor until the next append writes one.
+   */
+  private void loadHead() throws SQLException {
+    db.inReadSnapshot(
+        c -> {
+          Optional<Head> head = readHead(c);
+          if (head.isPresent()) {
+            lastSequence = head.get().sequence;
+            lastHash = head.get().hash;
+            return null;
+          }
+          try (PreparedStatement s =
+                  c.prepareStatement("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1");
+              ResultSet rs = s.executeQuery()) {
+            if (rs.next()) {
+              log.error("audit head anchor is missing; continuing after record {}", rs.getLong(1));
+              lastSequence = rs.getLong(1);
+              lastHash = rs.getString(2);
+            } else {
+              lastSequence = 0;
+              lastHash = ChainHash.GENESIS;
+            }
+          }
+          return null;
+        });
+    headStale = false;
+  }
+
+  // ---- verification
+
+  private static ChainVerification walk(Connection c) throws SQLException {
+    Optional<Head> head = readHead(c);
+    ChainHash chain = new ChainHash();
+    long expected = 1;
+    String previous = ChainHash.GENESIS;
+    try (PreparedStatement s =
+        c.prepareStatement("SELECT " + COLUMNS + " FROM audit_records ORDER BY seq")) {
+      s.setFetchSize(500);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          AuditRecord r = readRecord(rs);
+          long seq = r.sequence();
+          long checked = expected - 1;
+          if (seq != expected) {
+            return broken(checked, expected,
+                "record " + expected + " is missing (the next stored record is " + seq + ")");
+          }
+          if (!r.previousHash().equals(previous)) {
+            boolean selfConsistent = chain.hash(r.previousHash(), seq, r.event()).equals(r.hash());
+            return selfConsistent && seq > 1
+                ? broken(checked - 1, seq - 1,
+                    "record " + (seq - 1) + " was changed (record " + seq + " chains to another hash)")
+                : broken(checked, seq,
+                    "record " + seq + " does not chain to record " + (seq - 1));
+          }
+          if (!chain.hash(previous, seq, r.event()).equals(r.hash())) {
+            return broken(checked, seq, "record " + seq + " was altered (its hash does not match its fields)");
+          }
+          previous = r.hash();
+          expected++;
+        }
+      }
+    }
+    long last = expected - 1;
+    if (head.isEmpty()) {
+      return last == 0
+          ? intact(0)
+          : broken(last - 1, last, "the audit head anchor is missing (newest records may be gone)");
+    }
+    Head h = head.get();
+    if (h.sequence > last) {
+      return broken(last, last + 1,
+          "records " + (last + 1) + ".." + h.sequence + " are missing (the newest records were deleted)");
+    }
+    if (h.sequence < last) {
+      return broken(h.sequence, h.sequence + 1,
+          "record " + (h.sequence + 1) + " is not covered by the head anchor (added outside the log)");
+    }
+    if (!h.hash.equals(previous)) {
+      return broken(last - 1, last, "record " + last + " does not match the head anchor");
+    }
+    return intact(last);
+  }
+
+  private static ChainVerification intact(long checked) {
+    return new ChainVerification(checked, OptionalLong.empty(), Optional.empty());
+  }
+
+  private static ChainVerification broken(long checked, long sequence, String reason) {
+    return new ChainVerification(Math.max(0, checked), OptionalLong.of(sequence), Optional.of(reason));
+  }
+
+  // ---- reading
+
+  private <T> T read(SqlWork<T> work) {
+    try {
+      return db.withConnection(work);
+    } catch (SQLException e) {
+      throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, e);
+    }
+  }
+
+  private static List<AuditRecord> readAll(PreparedStatement s) throws SQLException {
+    List<AuditRecord> out = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        out.add(readRecord(rs));
+      }
+    }
+    return out;
+  }
+
+  private static AuditRecord readRecord(ResultSet rs) throws SQLException {
+    int version = rs.getInt(7);
+    OptionalInt keyVersion = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(version);
+    AuditEvent event =
+        new AuditEvent(
+            Instant.EPOCH.plus(rs.getLong(2), ChronoUnit.MICROS),
+            rs.getString(3),
+            Optional.ofNullable(rs.getString(4)),
+            rs.getString(5),
+            Optional.ofNullable(rs.getString(6)),
+            keyVersion,
+            rs.getString(8));
+    return new AuditRecord(rs.getLong(1), event, rs.getString(9), rs.getString(10));
+  }
+
+  private static Optional<Head> readHead(Connection c) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
+        ResultSet rs = s.executeQuery()) {
+      return rs.next() ? Optional.of(new Head(rs.getLong(1), rs.getString(2))) : Optional.empty();
+    }
+  }
+
+  private static void checkLimit(int limit) {
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw KeyserverException.invalid("limit must be within 1.." + MAX_LIMIT + ", got " + limit);
+    }
+  }
+
+  /** The event as it will be stored and hashed: time truncated to microseconds. */
+  private static AuditEvent normalize(AuditEvent e) {
+    Instant time = e.time();
+    try {
+      ChainHash.micros(time);
+    } catch (ArithmeticException ex) {
+      throw KeyserverException.invalid("audit event time is out of range, got " + time);
+    }
+    Instant truncated = Instant.EPOCH.plus(ChainHash.micros(time), ChronoUnit.MICROS);
+    return truncated.equals(time)
+        ? e
+        : new AuditEvent(truncated, e.requestId(), e.caller(), e.operation(), e.keyName(), e.keyVersion(), e.outcome());
+  }
+
+  private record Head(long sequence, String hash) {}
+
+  private static final class Pending {
+    final AuditEvent event;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Pending(AuditEvent event) {
+      this.event = event;
+    }
+  }
+}
