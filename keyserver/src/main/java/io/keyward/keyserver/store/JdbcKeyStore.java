@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.IntFunction;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -112,9 +113,9 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
-  public KeyRecord addPrimaryVersion(String name, WrappedSecret secret, Instant now) {
+  public KeyRecord addPrimaryVersion(String name, IntFunction<WrappedSecret> secretForVersion, Instant now) {
     requireName(name);
-    requireSecret(secret);
+    Objects.requireNonNull(secretForVersion, "secretForVersion");
     long nowUs = micros(now, "now");
     return write(
         c -> {
@@ -125,6 +126,8 @@ public final class JdbcKeyStore implements KeyStore {
             throw KeyserverException.precondition("key " + name + " has no version number left");
           }
           int next = max + 1;
+          WrappedSecret secret = secretForVersion.apply(next);
+          requireSecret(secret);
           insertVersion(c, name, next, nowUs, secret);
           try (PreparedStatement s =
               c.prepareStatement("UPDATE named_keys SET primary_version = ? WHERE name = ?")) {

@@ -122,13 +122,13 @@ class JdbcKeyStoreTest {
     store.createKey("k", KeySettings.NONE, secret(), clock.instant());
     clock.advance(Duration.ofHours(1));
     WrappedSecret second = secret();
-    KeyRecord rotated = store.addPrimaryVersion("k", second, clock.instant());
+    KeyRecord rotated = store.addPrimaryVersion("k", v -> second, clock.instant());
     assertEquals(2, rotated.primaryVersion());
     assertEquals(List.of(1, 2), rotated.versions().stream().map(KeyVersionRecord::version).toList());
     assertEquals(Optional.of(second), rotated.primary().wrappedSecret());
     assertEquals(clock.instant(), rotated.primary().createdAt());
     assertEquals(VersionState.ENABLED, rotated.version(1).orElseThrow().state());
-    assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> store.addPrimaryVersion("nope", secret(), clock.instant())));
+    assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> store.addPrimaryVersion("nope", v -> secret(), clock.instant())));
   }
 
   @Test
@@ -145,7 +145,7 @@ class JdbcKeyStoreTest {
             start.await();
             List<Integer> mine = new ArrayList<>();
             for (int i = 0; i < perThread; i++) {
-              mine.add(store.addPrimaryVersion("k", secret(), clock.instant()).primaryVersion());
+              mine.add(store.addPrimaryVersion("k", v -> secret(), clock.instant()).primaryVersion());
             }
             return mine;
           };
@@ -176,7 +176,7 @@ class JdbcKeyStoreTest {
   @Test
   void stateTransitionsAndRefusals() {
     store.createKey("k", KeySettings.NONE, secret(), clock.instant());
-    store.addPrimaryVersion("k", secret(), clock.instant());
+    store.addPrimaryVersion("k", v -> secret(), clock.instant());
 
     assertEquals(
         ErrorCode.FAILED_PRECONDITION,
@@ -223,7 +223,7 @@ class JdbcKeyStoreTest {
   @Test
   void minDecryptionVersionStaysWithinOneToPrimary() {
     store.createKey("k", KeySettings.NONE, secret(), clock.instant());
-    store.addPrimaryVersion("k", secret(), clock.instant());
+    store.addPrimaryVersion("k", v -> secret(), clock.instant());
     assertEquals(2, store.setMinDecryptionVersion("k", 2).minDecryptionVersion());
     assertEquals(1, store.setMinDecryptionVersion("k", 1).minDecryptionVersion());
     assertEquals(ErrorCode.FAILED_PRECONDITION, codeOf(() -> store.setMinDecryptionVersion("k", 3)));
@@ -236,7 +236,7 @@ class JdbcKeyStoreTest {
   void destroyErasesTheWrappedSecretFromTheFile() throws Exception {
     WrappedSecret doomed = secret();
     store.createKey("k", KeySettings.NONE, doomed, clock.instant());
-    store.addPrimaryVersion("k", secret(), clock.instant());
+    store.addPrimaryVersion("k", v -> secret(), clock.instant());
     assertTrue(containsBytes(doomed.ciphertext()), "precondition: the secret is on disk");
 
     store.setVersionState("k", 1, VersionState.DESTROY_SCHEDULED, Optional.of(clock.instant()));
@@ -258,7 +258,7 @@ class JdbcKeyStoreTest {
   @Test
   void dataKeyCountersAddUp() {
     store.createKey("a", KeySettings.NONE, secret(), clock.instant());
-    store.addPrimaryVersion("a", secret(), clock.instant());
+    store.addPrimaryVersion("a", v -> secret(), clock.instant());
     store.createKey("b", KeySettings.NONE, secret(), clock.instant());
     store.addDataKeysIssued(Map.of("a", Map.of(1, 5L, 2, 7L), "b", Map.of(1, 1L)));
     store.addDataKeysIssued(Map.of("a", Map.of(2, 3L), "gone", Map.of(1, 9L)));
@@ -299,7 +299,7 @@ class JdbcKeyStoreTest {
   void everythingSurvivesAReopen() {
     WrappedSecret first = secret();
     store.createKey("k", KeySettings.NONE, first, clock.instant());
-    KeyRecord rotated = store.addPrimaryVersion("k", secret(), clock.instant());
+    KeyRecord rotated = store.addPrimaryVersion("k", v -> secret(), clock.instant());
     store.addDataKeysIssued(Map.of("k", Map.of(2, 42L)));
     store.putPolicy("doc", Optional.empty(), clock.instant());
     store.putMetadata("m", new byte[] {9});
