@@ -1,0 +1,47 @@
+package io.keyward.keyserver.rootkey;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.keyward.keyserver.store.JdbcKeyStore;
+import io.keyward.keyserver.store.Stores;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RootKeyCheckTest {
+  @TempDir Path dir;
+
+  @Test
+  void firstStartStoresTheCheckAndLaterStartsVerifyIt() throws Exception {
+    try (JdbcKeyStore store = Stores.open(dir.resolve("k.db").toString());
+        FileRootKey key = FileRootKey.createIfMissing(dir.resolve("root.key"))) {
+      RootKeyCheck.verifyOrInitialize(store, key);
+      byte[] check = store.metadata(RootKeyCheck.METADATA).orElseThrow();
+      RootKeyCheck.verifyOrInitialize(store, key);
+      assertArrayEquals(check, store.metadata(RootKeyCheck.METADATA).orElseThrow(), "verify must not rewrite");
+    }
+  }
+
+  @Test
+  void anotherKeyFileIsRefused() throws Exception {
+    try (JdbcKeyStore store = Stores.open(dir.resolve("k.db").toString());
+        FileRootKey key = FileRootKey.createIfMissing(dir.resolve("root.key"));
+        FileRootKey other = FileRootKey.createIfMissing(dir.resolve("other.key"))) {
+      RootKeyCheck.verifyOrInitialize(store, key);
+      RootKeyException e = assertThrows(RootKeyException.class, () -> RootKeyCheck.verifyOrInitialize(store, other));
+      assertEquals(RootKeyCheck.MISMATCH, e.getMessage());
+    }
+  }
+
+  @Test
+  void corruptCheckValueIsRefused() throws Exception {
+    try (JdbcKeyStore store = Stores.open(dir.resolve("k.db").toString());
+        FileRootKey key = FileRootKey.createIfMissing(dir.resolve("root.key"))) {
+      store.putMetadata(RootKeyCheck.METADATA, new byte[] {1, 2, 3});
+      assertEquals(RootKeyCheck.MISMATCH,
+          assertThrows(RootKeyException.class, () -> RootKeyCheck.verifyOrInitialize(store, key)).getMessage());
+    }
+  }
+}
