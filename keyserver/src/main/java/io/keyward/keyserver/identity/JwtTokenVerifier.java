@@ -64,12 +64,16 @@ public final class JwtTokenVerifier implements TokenVerifier {
    */
   @Override
   public WorkloadIdentity verify(String bearerToken) throws TokenRejectedException {
-    JWSObject jws = CompactJws.parse(bearerToken);
+    if (bearerToken == null || bearerToken.length() > CompactJws.MAX_LENGTH) {
+      CompactJws.parse(bearerToken); // rejects with the precise reason
+    }
+    // A steady caller's token is answered by its digest alone: no parsing, no signature check.
     ByteBuffer digest = VerifiedTokenCache.digest(bearerToken);
     Optional<WorkloadIdentity> cached = cache.get(digest);
     if (cached.isPresent()) {
       return cached.get();
     }
+    JWSObject jws = CompactJws.parse(bearerToken);
     JWTClaimsSet claims = claims(jws);
     // The issuer is read before the signature is checked only to choose which keys to check with.
     if (claims.getIssuer() == null) {
