@@ -1,6 +1,7 @@
 package io.keyward.sdk;
 
 import io.keyward.sdk.format.CanonicalContext;
+import io.keyward.sdk.format.Header;
 import java.util.Map;
 
 /**
@@ -18,7 +19,9 @@ record EncryptKey(String keyName, Map<String, String> context) {
     }
   }
 
+  /** Validates (on a miss only: a hit equals a key that was validated) and copies. */
   EncryptKey immutableCopy() {
+    Header.keyNameBytes(keyName);
     CanonicalContext.encode(context); // rejects nulls and oversized entries with a clear message
     return new EncryptKey(keyName, Map.copyOf(context));
   }
