@@ -49,6 +49,7 @@ final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
   final AtomicInteger decryptCalls = new AtomicInteger();
   volatile Mode mode = Mode.UP;
   volatile CountDownLatch generateGate;
+  volatile CountDownLatch decryptGate;
 
   void createKey(String name) {
     keys.put(name, new ArrayList<>(List.of(newVersionKey())));
@@ -89,14 +90,7 @@ final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
     if (unusable(response)) {
       return;
     }
-    CountDownLatch gate = generateGate;
-    if (gate != null) {
-      try {
-        gate.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    pass(generateGate);
     String name = request.getKeyName();
     List<SecretKey> versions = keys.get(name);
     if (versions == null) {
@@ -140,6 +134,7 @@ final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
     if (unusable(response)) {
       return;
     }
+    pass(decryptGate);
     if (mode == Mode.GARBAGE) {
       response.onNext(DecryptDataKeyResponse.newBuilder()
           .setPlaintextDataKey(ByteString.copyFrom(new byte[5])).build());
@@ -190,6 +185,17 @@ final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
       response.onCompleted();
     } catch (GeneralSecurityException | RuntimeException e) {
       response.onError(invalid.asRuntimeException());
+    }
+  }
+
+  /** Holds the call until the test opens the gate (bounded, so a broken test cannot hang). */
+  private static void pass(CountDownLatch gate) {
+    if (gate != null) {
+      try {
+        gate.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

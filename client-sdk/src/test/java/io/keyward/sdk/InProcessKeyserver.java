@@ -84,9 +84,10 @@ final class InProcessKeyserver implements BeforeEachCallback, AfterEachCallback 
   @Override
   public void afterEach(ExtensionContext context) throws InterruptedException {
     clients.forEach(KeywardClient::close);
-    CountDownLatch gate = fake.generateGate;
-    if (gate != null) {
-      gate.countDown();
+    for (CountDownLatch gate : new CountDownLatch[] {fake.generateGate, fake.decryptGate}) {
+      if (gate != null) {
+        gate.countDown();
+      }
     }
     channel.shutdownNow();
     server.shutdownNow();
