@@ -44,6 +44,13 @@ public final class StreamEncryptingOutputStream extends OutputStream {
       throws IOException {
     byte[] salt = new byte[Header.SALT_BYTES];
     RANDOM.nextBytes(salt);
+    return open(sink, key, keyName, keyVersion, wrappedDek, canonicalContext, segmentSize, salt);
+  }
+
+  /** With a given salt: known-answer tests only. */
+  static StreamEncryptingOutputStream open(OutputStream sink, DataKey key, String keyName,
+      int keyVersion, byte[] wrappedDek, byte[] canonicalContext, int segmentSize, byte[] salt)
+      throws IOException {
     byte[] header = Header.encodeStream(
         keyName, keyVersion, wrappedDek, key.commitment(), segmentSize, salt);
     StreamEncryptingOutputStream out = new StreamEncryptingOutputStream(
