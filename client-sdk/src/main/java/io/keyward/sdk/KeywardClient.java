@@ -100,7 +100,14 @@ public final class KeywardClient implements AutoCloseable {
     } else {
       credentials = TlsChannelCredentials.create();
     }
-    ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).build();
+    ManagedChannel channel;
+    try {
+      channel = Grpc.newChannelBuilder(target, credentials).build();
+    } catch (RuntimeException e) {
+      // e.g. a CA file without a usable certificate: gRPC finds no provider that accepts it.
+      throw new IllegalArgumentException("cannot set up a channel to " + target
+          + settings.trustedCaFile().map(f -> " trusting " + f).orElse(""), e);
+    }
     return new KeywardClient(settings, channel, channel);
   }
 
