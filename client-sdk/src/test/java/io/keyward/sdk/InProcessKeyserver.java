@@ -42,18 +42,7 @@ final class InProcessKeyserver implements BeforeEachCallback, AfterEachCallback 
     fake = new FakeKeyserver();
     fake.createKey(KEY);
     String name = InProcessServerBuilder.generateName();
-    ServerInterceptor auth = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
-        String got = headers.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER));
-        if (!("Bearer " + acceptedToken).equals(got)) {
-          call.close(Status.UNAUTHENTICATED.withDescription("bad token"), new Metadata());
-          return new ServerCall.Listener<>() {};
-        }
-        return next.startCall(call, headers);
-      }
-    };
+    ServerInterceptor auth = requireBearer(() -> acceptedToken);
     try {
       server = InProcessServerBuilder.forName(name)
           .addService(ServerInterceptors.intercept(fake, auth))
@@ -63,6 +52,23 @@ final class InProcessKeyserver implements BeforeEachCallback, AfterEachCallback 
       throw new UncheckedIOException(e);
     }
     channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  /** Closes every call whose {@code authorization} is not {@code Bearer <expected>}. */
+  static ServerInterceptor requireBearer(java.util.function.Supplier<String> expected) {
+    Metadata.Key<String> authorization =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        if (!("Bearer " + expected.get()).equals(headers.get(authorization))) {
+          call.close(Status.UNAUTHENTICATED.withDescription("bad token"), new Metadata());
+          return new ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
+      }
+    };
   }
 
   /** A client with test defaults (token, default key, fake clock), adjusted by {@code custom}. */
