@@ -1,0 +1,321 @@
+package io.keyward.sdk;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.keyward.sdk.aead.DataKey;
+import io.keyward.sdk.aead.MessageDecrypter;
+import io.keyward.sdk.aead.MessageEncrypter;
+import io.keyward.sdk.aead.StreamDecryptingInputStream;
+import io.keyward.sdk.aead.StreamEncryptingOutputStream;
+import io.keyward.sdk.cache.DecryptionKeyCache;
+import io.keyward.sdk.cache.EncryptionKeyCache;
+import io.keyward.sdk.format.CanonicalContext;
+import io.keyward.sdk.format.Header;
+import io.keyward.sdk.format.TextForm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Envelope encryption with Keyward: AES-256-GCM under data keys that the keyserver issues and
+ * wraps, cached within bounded age, message and byte limits. Thread-safe; create one per process
+ * and close it on shutdown.
+ *
+ * <p>Every ciphertext is bound to its encryption context: decryption succeeds only with a context
+ * equal (as a map) to the one given at encryption, and only for a caller the keyserver allows to
+ * unwrap the data key. The context is authenticated, not encrypted: do not put secrets in it.
+ * Ciphertexts carry everything needed to decrypt them except the key, and follow
+ * docs/ciphertext-format.md.
+ */
+public final class KeywardClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KeywardClient.class);
+
+  private final KeywardSettings settings;
+  private final KeyserverStub keyserver;
+  private final ManagedChannel ownedChannel;
+  private final ExecutorService ownedExecutor;
+  private final Executor executor;
+  private final EncryptionKeyCache<EncryptKey, EncryptionMaterial> encryptCache;
+  private final DecryptionKeyCache<DecryptKey, DataKey> decryptCache;
+
+  private KeywardClient(KeywardSettings settings, Channel channel, ManagedChannel ownedChannel) {
+    this.settings = settings;
+    this.ownedChannel = ownedChannel;
+    this.keyserver = new KeyserverStub(channel, settings.tokenSource(), settings.callDeadline(),
+        settings.insecurePlaintext());
+    Ticker ticker = settings.clock().map(KeywardClient::tickerOf).orElse(Ticker.systemTicker());
+    this.encryptCache = new EncryptionKeyCache<>(
+        settings.dataKeyMaxAge(), settings.maxCachedDataKeys(), ticker);
+    this.decryptCache = new DecryptionKeyCache<>(settings.decryptKeyMaxAge(),
+        settings.decryptGracePeriod(), settings.maxCachedDataKeys(), ticker);
+    if (settings.asyncExecutor().isPresent()) {
+      this.ownedExecutor = null;
+      this.executor = settings.asyncExecutor().get();
+    } else {
+      this.ownedExecutor = newDaemonPool();
+      this.executor = ownedExecutor;
+    }
+  }
+
+  /**
+   * Connects to {@code settings.keyserverAddress()} over TLS (trusting the configured CA file, or
+   * the JDK's trust store), or in plaintext when the settings say so for development.
+   *
+   * @throws IllegalArgumentException when the settings name no keyserver address or the CA file
+   *     cannot be read
+   */
+  public static KeywardClient create(KeywardSettings settings) {
+    String target = settings.keyserverAddress().orElseThrow(() ->
+        new IllegalArgumentException("settings name no keyserver address"));
+    ChannelCredentials credentials;
+    if (settings.insecurePlaintext()) {
+      credentials = InsecureChannelCredentials.create();
+    } else if (settings.trustedCaFile().isPresent()) {
+      try {
+        credentials = TlsChannelCredentials.newBuilder()
+            .trustManager(settings.trustedCaFile().get().toFile())
+            .build();
+      } catch (IOException | RuntimeException e) {
+        throw new IllegalArgumentException(
+            "cannot load trusted CA file " + settings.trustedCaFile().get(), e);
+      }
+    } else {
+      credentials = TlsChannelCredentials.create();
+    }
+    ManagedChannel channel;
+    try {
+      channel = Grpc.newChannelBuilder(target, credentials).build();
+    } catch (RuntimeException e) {
+      // e.g. a CA file without a usable certificate: gRPC finds no provider that accepts it.
+      throw new IllegalArgumentException("cannot set up a channel to " + target
+          + settings.trustedCaFile().map(f -> " trusting " + f).orElse(""), e);
+    }
+    return new KeywardClient(settings, channel, channel);
+  }
+
+  /**
+   * Uses a channel the caller manages (an in-process channel in tests, a shared channel in a
+   * sidecar). The address and TLS settings are ignored; {@link #close()} leaves the channel open.
+   */
+  public static KeywardClient create(KeywardSettings settings, Channel channel) {
+    return new KeywardClient(settings, Objects.requireNonNull(channel, "channel"), null);
+  }
+
+  /** {@link #encrypt(String, byte[], Map)} under the default key name. */
+  public byte[] encrypt(byte[] plaintext, Map<String, String> context) {
+    return encrypt(defaultKeyName(), plaintext, context);
+  }
+
+  /**
+   * Encrypts {@code plaintext} under a data key of {@code keyName}, bound to {@code context}.
+   *
+   * <p>Guarantee: confidentiality and integrity of the plaintext (AES-256-GCM), integrity of the
+   * context, key name and version, and key commitment (the ciphertext decrypts under one data
+   * key only). Nonces are never repeated under a data key, and a data key encrypts no more than
+   * the configured messages and bytes, never more than 2^32 messages.
+   *
+   * @throws IllegalArgumentException for a null plaintext, an invalid key name or context, or a
+   *     plaintext larger than the per-data-key byte limit (use a stream)
+   * @throws KeywardException when no cached data key fits and the keyserver refuses or cannot be
+   *     reached
+   */
+  public byte[] encrypt(String keyName, byte[] plaintext, Map<String, String> context) {
+    Objects.requireNonNull(plaintext, "plaintext must not be null");
+    if (plaintext.length > settings.dataKeyMaxBytes()) {
+      throw new IllegalArgumentException("plaintext of " + plaintext.length
+          + " bytes exceeds the data key max-bytes " + settings.dataKeyMaxBytes()
+          + "; use encryptingStream");
+    }
+    return encryptCache.withValue(new EncryptKey(keyName, context), EncryptKey::immutableCopy,
+        this::newEncryptionMaterial, m -> m.encrypter.tryEncrypt(plaintext));
+  }
+
+  /** {@link #encrypt(byte[], Map)}, returned in the text form {@code kw1.<base64url>}. */
+  public String encryptToText(byte[] plaintext, Map<String, String> context) {
+    return TextForm.encode(encrypt(plaintext, context));
+  }
+
+  /** {@link #encrypt(String, byte[], Map)}, returned in the text form {@code kw1.<base64url>}. */
+  public String encryptToText(String keyName, byte[] plaintext, Map<String, String> context) {
+    return TextForm.encode(encrypt(keyName, plaintext, context));
+  }
+
+  /**
+   * Verifies and decrypts a ciphertext made by {@link #encrypt}. No plaintext is returned unless
+   * the whole ciphertext, its header and {@code context} verify.
+   *
+   * @throws DecryptionFailedException for any integrity failure: malformed, truncated, extended or
+   *     tampered ciphertext, a different context, a data key that does not match the commitment
+   * @throws IllegalArgumentException for a null ciphertext or an invalid context
+   * @throws KeywardException when the data key is not cached and the keyserver refuses to unwrap
+   *     it or cannot be reached
+   */
+  public byte[] decrypt(byte[] ciphertext, Map<String, String> context) {
+    Objects.requireNonNull(ciphertext, "ciphertext must not be null");
+    byte[] canonical = CanonicalContext.encode(context);
+    Header header = Header.parse(ciphertext);
+    if (header.algorithm() != Header.ALGORITHM_MESSAGE) {
+      throw new DecryptionFailedException();
+    }
+    DataKey key = dataKeyFor(header, context, canonical);
+    return MessageDecrypter.open(key, header, ciphertext, canonical);
+  }
+
+  /** {@link #decrypt} of a text-form ciphertext ({@code kw1.<base64url>}). */
+  public byte[] decryptText(String ciphertext, Map<String, String> context) {
+    return decrypt(TextForm.decode(ciphertext), context);
+  }
+
+  /** {@link #encrypt(byte[], Map)} on the async executor. */
+  public CompletableFuture<byte[]> encryptAsync(byte[] plaintext, Map<String, String> context) {
+    return CompletableFuture.supplyAsync(() -> encrypt(plaintext, context), executor);
+  }
+
+  /** {@link #encrypt(String, byte[], Map)} on the async executor. */
+  public CompletableFuture<byte[]> encryptAsync(
+      String keyName, byte[] plaintext, Map<String, String> context) {
+    return CompletableFuture.supplyAsync(() -> encrypt(keyName, plaintext, context), executor);
+  }
+
+  /** {@link #decrypt} on the async executor; failures complete the future exceptionally. */
+  public CompletableFuture<byte[]> decryptAsync(byte[] ciphertext, Map<String, String> context) {
+    return CompletableFuture.supplyAsync(() -> decrypt(ciphertext, context), executor);
+  }
+
+  /** {@link #encryptingStream(String, OutputStream, Map)} under the default key name. */
+  public OutputStream encryptingStream(OutputStream sink, Map<String, String> context)
+      throws IOException {
+    return encryptingStream(defaultKeyName(), sink, context);
+  }
+
+  /**
+   * Returns a stream that encrypts everything written to it into {@code sink} as 64 KiB
+   * AES-256-GCM segments under a per-stream key. The stream must be closed: only {@code close()}
+   * writes the final segment, without which the result does not decrypt.
+   *
+   * <p>Guarantee: as {@link #encrypt}, and the reader detects truncation, reordering, duplication
+   * and a missing final segment.
+   */
+  public OutputStream encryptingStream(String keyName, OutputStream sink,
+      Map<String, String> context) throws IOException {
+    Objects.requireNonNull(sink, "sink must not be null");
+    EncryptionMaterial m = encryptCache.withValue(new EncryptKey(keyName, context),
+        EncryptKey::immutableCopy, this::newEncryptionMaterial,
+        candidate -> candidate.encrypter.tryReserve(0) >= 0 ? candidate : null);
+    return StreamEncryptingOutputStream.open(sink, m.key, m.keyName, m.keyVersion, m.wrappedDek,
+        m.canonicalContext, Header.DEFAULT_SEGMENT_BYTES);
+  }
+
+  /**
+   * Reads the header from {@code source} (unwrapping its data key now) and returns a stream of
+   * the plaintext. Each segment is released only after it verified; a truncated or tampered
+   * stream makes {@code read} throw {@link DecryptionFailedException}, at the latest when the end
+   * is reached. Do not act on the plaintext before {@code read} returned -1.
+   *
+   * @throws DecryptionFailedException when the header is malformed or does not match its key
+   */
+  public InputStream decryptingStream(InputStream source, Map<String, String> context)
+      throws IOException {
+    Objects.requireNonNull(source, "source must not be null");
+    byte[] canonical = CanonicalContext.encode(context);
+    Header header = Header.read(source);
+    if (header.algorithm() != Header.ALGORITHM_STREAM) {
+      throw new DecryptionFailedException();
+    }
+    DataKey key = dataKeyFor(header, context, canonical);
+    return StreamDecryptingInputStream.open(source, header, key, canonical);
+  }
+
+  private DataKey dataKeyFor(Header header, Map<String, String> context, byte[] canonical) {
+    return decryptCache.get(DecryptKey.of(header, canonical), k -> {
+      KeyserverStub.Unwrapped u = keyserver.decryptDataKey(header.wrappedDek(), context);
+      // The header names the key and version; the keyserver says what the DEK was wrapped under.
+      if (!u.keyName.equals(header.keyName()) || u.keyVersion != header.keyVersion()) {
+        throw new DecryptionFailedException();
+      }
+      return u.key;
+    });
+  }
+
+  private EncryptionMaterial newEncryptionMaterial(EncryptKey k) {
+    byte[] canonical = CanonicalContext.encode(k.context());
+    KeyserverStub.Generated g = keyserver.generateDataKey(k.keyName(), k.context());
+    byte[] header =
+        Header.encodeMessage(g.keyName, g.keyVersion, g.wrappedDek, g.key.commitment());
+    MessageEncrypter encrypter = MessageEncrypter.create(
+        g.key, header, canonical, settings.dataKeyMaxMessages(), settings.dataKeyMaxBytes());
+    LOG.debug("new data key for key {} version {}", g.keyName,
+        Integer.toUnsignedString(g.keyVersion));
+    return new EncryptionMaterial(g.key, encrypter, g.keyName, g.keyVersion, g.wrappedDek,
+        canonical);
+  }
+
+  private String defaultKeyName() {
+    return settings.defaultKeyName().orElseThrow(() -> new IllegalArgumentException(
+        "no key name given and the settings have no default key name"));
+  }
+
+  private static Ticker tickerOf(Clock clock) {
+    return () -> {
+      Instant t = clock.instant();
+      return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    };
+  }
+
+  private static ExecutorService newDaemonPool() {
+    int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "keyward-sdk-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /** Stops the owned executor and channel; cached data keys are dropped. */
+  @Override
+  public void close() {
+    encryptCache.invalidateAll();
+    decryptCache.invalidateAll();
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+    }
+    if (ownedChannel != null) {
+      ownedChannel.shutdown();
+      try {
+        if (!ownedChannel.awaitTermination(5, TimeUnit.SECONDS)) {
+          ownedChannel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        ownedChannel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KeywardClient[" + settings.keyserverAddress().orElse("custom channel") + "]";
+  }
+}

@@ -1,0 +1,104 @@
+package io.keyward.sdk.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.keyward.sdk.KeyserverUnavailableException;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Unwrapped data keys for decryption, looked up by a digest of (wrapped DEK, context).
+ *
+ * <p>An entry is fresh for {@code maxAge} after it was loaded. After that it is refreshed from the
+ * keyserver; only when the keyserver is unavailable is the old entry used, and only until
+ * {@code maxAge + grace}. Any other answer (a revoked permission, a disabled version) replaces or
+ * removes the entry at once, so the grace never outlives a refusal. Nothing that was not loaded
+ * from the keyserver is ever served. N concurrent misses (or refreshes) on one key make one
+ * keyserver call.
+ */
+public final class DecryptionKeyCache<K, V> {
+  private final Cache<K, Entry<V>> cache;
+  private final Ticker ticker;
+  private final long maxAgeNanos;
+  private final long graceNanos;
+
+  private static final class Entry<V> {
+    final V value;
+    final long loadedAt;
+
+    Entry(V value, long loadedAt) {
+      this.value = value;
+      this.loadedAt = loadedAt;
+    }
+  }
+
+  public DecryptionKeyCache(Duration maxAge, Duration grace, long maxEntries, Ticker ticker) {
+    this.ticker = ticker;
+    this.maxAgeNanos = maxAge.toNanos();
+    this.graceNanos = grace.toNanos();
+    long lifetime = Math.addExact(maxAgeNanos, graceNanos);
+    this.cache = Caffeine.newBuilder()
+        .maximumSize(maxEntries)
+        .ticker(ticker)
+        .expireAfter(new Expiry<K, Entry<V>>() {
+          // An entry dies maxAge + grace after its load, however often it is re-put.
+          @Override
+          public long expireAfterCreate(K key, Entry<V> e, long now) {
+            return Math.max(0, e.loadedAt + lifetime - now);
+          }
+
+          @Override
+          public long expireAfterUpdate(K key, Entry<V> e, long now, long current) {
+            return Math.max(0, e.loadedAt + lifetime - now);
+          }
+
+          @Override
+          public long expireAfterRead(K key, Entry<V> e, long now, long current) {
+            return current;
+          }
+        })
+        .build();
+  }
+
+  /**
+   * Returns the fresh cached value for {@code key}, or loads it.
+   *
+   * @throws KeyserverUnavailableException when the loader cannot reach the keyserver and no entry
+   *     within its grace exists
+   */
+  public V get(K key, Function<K, V> loader) {
+    Entry<V> e = cache.getIfPresent(key);
+    if (e != null && ticker.read() - e.loadedAt < maxAgeNanos) {
+      return e.value;
+    }
+    RuntimeException[] failure = new RuntimeException[1];
+    Entry<V> result = cache.asMap().compute(key, (k, current) -> {
+      long now = ticker.read();
+      if (current != null && now - current.loadedAt < maxAgeNanos) {
+        return current; // another thread refreshed it while we waited
+      }
+      try {
+        return new Entry<>(loader.apply(k), ticker.read());
+      } catch (KeyserverUnavailableException unavailable) {
+        if (current != null && now - current.loadedAt < maxAgeNanos + graceNanos) {
+          return current; // keyserver down: serve within the grace
+        }
+        failure[0] = unavailable;
+        return null;
+      } catch (RuntimeException refused) {
+        failure[0] = refused; // a definite refusal drops any stale entry
+        return null;
+      }
+    });
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    return result.value;
+  }
+
+  public void invalidateAll() {
+    cache.invalidateAll();
+  }
+}

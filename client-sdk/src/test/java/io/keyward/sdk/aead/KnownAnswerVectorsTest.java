@@ -1,0 +1,152 @@
+package io.keyward.sdk.aead;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keyward.sdk.DecryptionFailedException;
+import io.keyward.sdk.format.CanonicalContext;
+import io.keyward.sdk.format.Header;
+import io.keyward.sdk.format.TextForm;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins ciphertext format v1 with vectors made by an independent implementation of
+ * docs/ciphertext-format.md (src/test/resources/generate_vectors.py): the SDK must decrypt every
+ * valid vector, reject every invalid one, and reproduce each valid ciphertext byte for byte.
+ */
+class KnownAnswerVectorsTest {
+  private static final HexFormat HEX = HexFormat.of();
+
+  @Test
+  void everyVectorBehavesAsItsResultSays() throws Exception {
+    JsonNode root;
+    try (InputStream in = getClass().getResourceAsStream("/ciphertext-format-v1-vectors.json")) {
+      root = new ObjectMapper().readTree(in);
+    }
+    List<String> failures = new ArrayList<>();
+    int valid = 0;
+    for (JsonNode v : root.get("vectors")) {
+      String id = "vector " + v.get("id").asInt() + " (" + v.get("comment").asText() + ")";
+      try {
+        boolean expectValid = v.get("result").asText().equals("valid");
+        valid += expectValid ? 1 : 0;
+        check(v, expectValid, id, failures);
+      } catch (RuntimeException e) {
+        failures.add(id + ": unexpected " + e);
+      }
+    }
+    assertTrue(failures.isEmpty(), String.join("\n", failures));
+    assertTrue(valid >= 7, "too few valid vectors: " + valid);
+  }
+
+  private static void check(JsonNode v, boolean expectValid, String id, List<String> failures)
+      throws Exception {
+    byte[] dekBytes = HEX.parseHex(v.get("dek").asText());
+    DataKey key = DataKey.deriveFromInsecureBytes(dekBytes);
+    Map<String, String> context = new LinkedHashMap<>();
+    v.get("context").fields().forEachRemaining(e -> context.put(e.getKey(), e.getValue().asText()));
+    byte[] canonical = CanonicalContext.encode(context);
+    byte[] ciphertext = HEX.parseHex(v.get("ciphertext").asText());
+    byte[] plaintext = HEX.parseHex(v.get("plaintext").asText());
+
+    expectHex(failures, id, "canonical context", v.get("canonicalContext"), canonical);
+    expectHex(failures, id, "message key", v.get("messageKey"), key.messageKey().getEncoded());
+    expectHex(failures, id, "commitment", v.get("commitment"), key.commitment());
+
+    boolean stream = v.get("kind").asText().equals("stream");
+    byte[] opened;
+    try {
+      opened = stream ? openStream(key, ciphertext, canonical) : openMessage(key, ciphertext,
+          canonical);
+    } catch (DecryptionFailedException e) {
+      if (expectValid) {
+        failures.add(id + ": did not decrypt");
+      }
+      return;
+    }
+    if (!expectValid) {
+      failures.add(id + ": decrypted but must fail");
+      return;
+    }
+    if (!HEX.formatHex(opened).equals(HEX.formatHex(plaintext))) {
+      failures.add(id + ": wrong plaintext");
+    }
+    Header header = stream
+        ? Header.read(new ByteArrayInputStream(ciphertext)) : Header.parse(ciphertext);
+    if (!header.keyName().equals(v.get("keyName").asText())
+        || Integer.toUnsignedLong(header.keyVersion()) != v.get("keyVersion").asLong()
+        || !HEX.formatHex(header.wrappedDek()).equals(v.get("wrappedDek").asText())) {
+      failures.add(id + ": header fields differ");
+    }
+    byte[] again = stream
+        ? sealStream(key, header, canonical, plaintext)
+        : sealMessage(key, header, ciphertext, canonical, plaintext);
+    expectHex(failures, id, "re-encryption", v.get("ciphertext"), again);
+    if (!stream && !TextForm.encode(ciphertext).equals(v.get("text").asText())) {
+      failures.add(id + ": text form differs");
+    }
+    if (!stream && !HEX.formatHex(TextForm.decode(v.get("text").asText()))
+        .equals(v.get("ciphertext").asText())) {
+      failures.add(id + ": text form does not decode");
+    }
+  }
+
+  private static byte[] openMessage(DataKey key, byte[] ciphertext, byte[] canonical) {
+    return MessageDecrypter.open(key, Header.parse(ciphertext), ciphertext, canonical);
+  }
+
+  private static byte[] openStream(DataKey key, byte[] ciphertext, byte[] canonical)
+      throws Exception {
+    InputStream in = new ByteArrayInputStream(ciphertext);
+    Header header = Header.read(in);
+    return StreamDecryptingInputStream.open(in, header, key, canonical).readAllBytes();
+  }
+
+  /** Re-encrypts with the vector's nonce: the same prefix, and the index reached by reserving. */
+  private static byte[] sealMessage(DataKey key, Header header, byte[] ciphertext,
+      byte[] canonical, byte[] plaintext) {
+    int n = header.length();
+    int prefix = ((ciphertext[n] & 0xFF) << 24) | ((ciphertext[n + 1] & 0xFF) << 16)
+        | ((ciphertext[n + 2] & 0xFF) << 8) | (ciphertext[n + 3] & 0xFF);
+    long index = 0;
+    for (int i = 4; i < 12; i++) {
+      index = (index << 8) | (ciphertext[n + i] & 0xFF);
+    }
+    byte[] headerBytes = Header.encodeMessage(
+        header.keyName(), header.keyVersion(), header.wrappedDek(), key.commitment());
+    MessageEncrypter encrypter = new MessageEncrypter(key, headerBytes, canonical,
+        MessageEncrypter.MAX_MESSAGES_PER_DEK, MessageEncrypter.MAX_BYTES_PER_DEK, prefix);
+    for (long i = 0; i < index; i++) {
+      assertEquals(i, encrypter.tryReserve(0));
+    }
+    return encrypter.tryEncrypt(plaintext);
+  }
+
+  private static byte[] sealStream(DataKey key, Header header, byte[] canonical, byte[] plaintext)
+      throws Exception {
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    try (StreamEncryptingOutputStream out = StreamEncryptingOutputStream.open(sink, key,
+        header.keyName(), header.keyVersion(), header.wrappedDek(), canonical,
+        header.segmentSize(), header.salt())) {
+      out.write(plaintext);
+    }
+    return sink.toByteArray();
+  }
+
+  private static void expectHex(List<String> failures, String id, String what, JsonNode expected,
+      byte[] actual) {
+    if (!expected.asText().equals(HEX.formatHex(actual))) {
+      failures.add(id + ": " + what + " differs");
+    }
+  }
+}
