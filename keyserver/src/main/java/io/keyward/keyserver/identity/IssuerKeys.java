@@ -36,6 +36,8 @@ final class IssuerKeys implements TrustedKeys {
   private volatile Instant loadedAt;
   /** Guarded by loadLock. */
   private Instant lastAttempt;
+  /** The document behind {@link #keys}; guarded by loadLock. */
+  private String lastDocument;
 
   IssuerKeys(String issuer, JwksLoader loader, Clock clock, Duration minInterval, Duration maxAge) {
     this.issuer = issuer;
@@ -94,9 +96,10 @@ final class IssuerKeys implements TrustedKeys {
     loads.incrementAndGet();
     try {
       Optional<String> document = loader.load();
-      boolean changed = document.isPresent();
+      boolean changed = document.isPresent() && !document.get().equals(lastDocument);
       if (changed) {
         keys = JwksPolicy.parse(document.get());
+        lastDocument = document.get();
         log.info("issuer {}: loaded {} trusted keys from {}", issuer, keys.size(), loader);
       }
       loadedAt = now;
