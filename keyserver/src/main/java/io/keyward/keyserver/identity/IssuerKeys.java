@@ -73,9 +73,12 @@ final class IssuerKeys implements TrustedKeys {
 
   @Override
   public boolean refreshForUnknownKey() {
+    List<JWK> before = keys;
     loadLock.lock();
     try {
-      return loadLocked();
+      loadLocked();
+      // Also true when another caller installed new keys while we waited for the lock.
+      return keys != before;
     } finally {
       loadLock.unlock();
     }
@@ -86,27 +89,24 @@ final class IssuerKeys implements TrustedKeys {
     return loads.get();
   }
 
-  /** @return whether a new key list was installed */
-  private boolean loadLocked() {
+  /** Loads unless the last attempt was too recent; failures keep the current keys. */
+  private void loadLocked() {
     Instant now = clock.instant();
     if (lastAttempt != null && now.isBefore(lastAttempt.plus(minInterval))) {
-      return false;
+      return;
     }
     lastAttempt = now;
     loads.incrementAndGet();
     try {
       Optional<String> document = loader.load();
-      boolean changed = document.isPresent() && !document.get().equals(lastDocument);
-      if (changed) {
+      if (document.isPresent() && !document.get().equals(lastDocument)) {
         keys = JwksPolicy.parse(document.get());
         lastDocument = document.get();
         log.info("issuer {}: loaded {} trusted keys from {}", issuer, keys.size(), loader);
       }
       loadedAt = now;
-      return changed;
     } catch (IOException | InvalidJwksException | RuntimeException e) {
       log.warn("issuer {}: cannot load JWKS from {} ({}); keeping {} known keys", issuer, loader, e.getMessage(), keys.size());
-      return false;
     }
   }
 }

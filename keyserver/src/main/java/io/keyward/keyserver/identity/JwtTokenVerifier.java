@@ -64,12 +64,13 @@ public final class JwtTokenVerifier implements TokenVerifier {
    */
   @Override
   public WorkloadIdentity verify(String bearerToken) throws TokenRejectedException {
-    JWSObject jws = CompactJws.parse(bearerToken);
+    CompactJws.checkShape(bearerToken);
     ByteBuffer digest = VerifiedTokenCache.digest(bearerToken);
     Optional<WorkloadIdentity> cached = cache.get(digest);
     if (cached.isPresent()) {
-      return cached.get();
+      return cached.get(); // this exact string passed every check below, and has not expired
     }
+    JWSObject jws = CompactJws.parse(bearerToken);
     JWTClaimsSet claims = claims(jws);
     // The issuer is read before the signature is checked only to choose which keys to check with.
     if (claims.getIssuer() == null) {

@@ -276,4 +276,20 @@ class JwksSourceTest {
 
     assertThrows(TokenRejectedException.class, () -> verifier.verify(cluster.kubernetesToken("payments", "api")));
   }
+
+  @Test
+  void oversizedJwksResponseIsRefused() throws Exception {
+    String iss = "https://big.example";
+    TestTokenIssuer cluster = issuer(iss);
+    String padded = cluster.jwksJson().replaceFirst("\\{", "{\"padding\":\"" + "x".repeat(JwksPolicy.MAX_DOCUMENT_CHARS) + "\",");
+    http.serve("/keys", padded);
+    JwtTokenVerifier verifier = JwtTokenVerifier.create(
+        settings().addIssuer(TrustedIssuer.builder(iss).jwksUrl(http.url("/keys")).build()).build());
+
+    assertThrows(TokenRejectedException.class, () -> verifier.verify(cluster.kubernetesToken("payments", "api")));
+
+    http.serve("/keys", cluster.jwksJson());
+    clock.advance(Duration.ofSeconds(30));
+    verifier.verify(cluster.kubernetesToken("payments", "api"));
+  }
 }
