@@ -36,7 +36,7 @@ final class CappedBodySubscriber implements HttpResponse.BodySubscriber<byte[]> 
     for (ByteBuffer item : items) {
       if (buffer.size() + item.remaining() > limit) {
         subscription.cancel();
-        result.completeExceptionally(new IOException("response exceeds " + limit + " bytes"));
+        result.completeExceptionally(new TooLargeException("response exceeds " + limit + " bytes"));
         return;
       }
       byte[] chunk = new byte[item.remaining()];
@@ -53,5 +53,12 @@ final class CappedBodySubscriber implements HttpResponse.BodySubscriber<byte[]> 
   @Override
   public void onComplete() {
     result.complete(buffer.toByteArray());
+  }
+
+  /** The body was longer than the limit. Its message is ours, so it may be logged. */
+  static final class TooLargeException extends IOException {
+    TooLargeException(String message) {
+      super(message);
+    }
   }
 }

@@ -66,7 +66,10 @@ final class HttpFetcher {
       call.cancel(true);
       throw new IOException("timed out fetching " + url);
     } catch (ExecutionException e) {
-      throw new IOException("cannot fetch " + url + ": " + e.getCause().getMessage());
+      // Library messages stay out of our logs; the exception type says enough (e.g. SSLHandshakeException).
+      Throwable cause = e.getCause();
+      String why = cause instanceof CappedBodySubscriber.TooLargeException ? cause.getMessage() : cause.getClass().getSimpleName();
+      throw new IOException("cannot fetch " + url + " (" + why + ")");
     }
     if (response.statusCode() != 200) {
       throw new IOException("HTTP " + response.statusCode() + " from " + url);

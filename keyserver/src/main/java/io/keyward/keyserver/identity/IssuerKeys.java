@@ -105,8 +105,11 @@ final class IssuerKeys implements TrustedKeys {
         log.info("issuer {}: loaded {} trusted keys from {}", issuer, keys.size(), loader);
       }
       loadedAt = now;
-    } catch (IOException | InvalidJwksException | RuntimeException e) {
+    } catch (IOException | InvalidJwksException e) {
       log.warn("issuer {}: cannot load JWKS from {} ({}); keeping {} known keys", issuer, loader, e.getMessage(), keys.size());
+    } catch (RuntimeException e) {
+      log.warn("issuer {}: cannot load JWKS from {} ({}); keeping {} known keys",
+          issuer, loader, e.getClass().getSimpleName(), keys.size());
     }
   }
 }
