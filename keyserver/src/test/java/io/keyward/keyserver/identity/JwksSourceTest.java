@@ -15,8 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +32,7 @@ class JwksSourceTest {
   private final FakeClock clock = FakeClock.startingAt2026();
   @TempDir Path dir;
   private LocalHttpServer http;
+  private final ExecutorService pool = Executors.newFixedThreadPool(8);
 
   @BeforeEach
   void startServer() throws Exception {
@@ -37,6 +42,7 @@ class JwksSourceTest {
   @AfterEach
   void stopServer() {
     http.close();
+    pool.shutdownNow();
   }
 
   private IdentitySettings.Builder settings() {
@@ -291,5 +297,39 @@ class JwksSourceTest {
     http.serve("/keys", cluster.jwksJson());
     clock.advance(Duration.ofSeconds(30));
     verifier.verify(cluster.kubernetesToken("payments", "api"));
+  }
+
+  @Test
+  void concurrentCallersWithANewKidShareOneRefresh() throws Exception {
+    String iss = "https://cluster-b.example";
+    TestTokenIssuer first = issuer(iss);
+    TestTokenIssuer rotated = issuer(iss);
+    http.serve("/keys", first.jwksJson());
+    JwtTokenVerifier verifier = JwtTokenVerifier.create(
+        settings().addIssuer(TrustedIssuer.builder(iss).jwksUrl(http.url("/keys")).build()).build());
+    verifier.verify(first.kubernetesToken("payments", "api"));
+    http.serve("/keys", TestTokenIssuer.jwksJson(first, rotated));
+    clock.advance(Duration.ofSeconds(31));
+
+    int callers = 8;
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<WorkloadIdentity>> calls = new ArrayList<>();
+    for (int i = 0; i < callers; i++) {
+      String token = rotated.kubernetesToken("payments", "worker-" + i);
+      calls.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          start.await();
+          return verifier.verify(token);
+        } catch (Exception e) {
+          throw new IllegalStateException(e.getMessage());
+        }
+      }, pool));
+    }
+    start.countDown();
+
+    for (CompletableFuture<WorkloadIdentity> call : calls) {
+      assertEquals(iss, call.get(10, TimeUnit.SECONDS).issuer()); // callers that waited see the new key too
+    }
+    assertEquals(2, http.hits("/keys"));
   }
 }
