@@ -20,7 +20,8 @@ final class CompactJws {
 
   private CompactJws() {}
 
-  static JWSObject parse(String token) throws TokenRejectedException {
+  /** Cheap checks that need no decoding: present, bounded, three base64url segments. */
+  static void checkShape(String token) throws TokenRejectedException {
     if (token == null || token.isEmpty()) {
       throw new TokenRejectedException("empty token");
     }
@@ -30,6 +31,10 @@ final class CompactJws {
     if (!SHAPE.matcher(token).matches()) {
       throw new TokenRejectedException("not a compact JWS");
     }
+  }
+
+  static JWSObject parse(String token) throws TokenRejectedException {
+    checkShape(token);
     int dot = token.indexOf('.');
     Map<String, Object> header;
     try {

@@ -18,6 +18,10 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -38,30 +42,39 @@ final class HttpFetcher {
     this.client = builder.build();
   }
 
-  /** GETs {@code url}; fails unless it answers 200 with at most {@link JwksPolicy#MAX_DOCUMENT_CHARS} bytes. */
+  /**
+   * GETs {@code url}; fails unless it answers 200 with at most {@link JwksPolicy#MAX_DOCUMENT_CHARS}
+   * bytes within {@link #REQUEST_TIMEOUT} in total, so a slow or endless body cannot hold the
+   * issuer's load lock.
+   */
   String get(URI url) throws IOException {
     if (!SafeUrls.isAllowed(url)) {
       throw new IOException("refusing to fetch keys from " + url + " (https, or http to loopback only)");
     }
     HttpRequest request =
         HttpRequest.newBuilder(url).timeout(REQUEST_TIMEOUT).header("Accept", "application/json").GET().build();
-    HttpResponse<InputStream> response;
+    CompletableFuture<HttpResponse<byte[]>> call =
+        client.sendAsync(request, info -> new CappedBodySubscriber(JwksPolicy.MAX_DOCUMENT_CHARS));
+    HttpResponse<byte[]> response;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response = call.get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
+      call.cancel(true);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while fetching " + url);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw new IOException("timed out fetching " + url);
+    } catch (ExecutionException e) {
+      // Library messages stay out of our logs; the exception type says enough (e.g. SSLHandshakeException).
+      Throwable cause = e.getCause();
+      String why = cause instanceof CappedBodySubscriber.TooLargeException ? cause.getMessage() : cause.getClass().getSimpleName();
+      throw new IOException("cannot fetch " + url + " (" + why + ")");
     }
-    try (InputStream body = response.body()) {
-      if (response.statusCode() != 200) {
-        throw new IOException("HTTP " + response.statusCode() + " from " + url);
-      }
-      byte[] bytes = body.readNBytes(JwksPolicy.MAX_DOCUMENT_CHARS + 1);
-      if (bytes.length > JwksPolicy.MAX_DOCUMENT_CHARS) {
-        throw new IOException("response from " + url + " exceeds " + JwksPolicy.MAX_DOCUMENT_CHARS + " bytes");
-      }
-      return new String(bytes, StandardCharsets.UTF_8);
+    if (response.statusCode() != 200) {
+      throw new IOException("HTTP " + response.statusCode() + " from " + url);
     }
+    return new String(response.body(), StandardCharsets.UTF_8);
   }
 
   /** TLS that trusts exactly the CA certificates in a PEM file (e.g. the cluster CA). */

@@ -36,6 +36,8 @@ final class IssuerKeys implements TrustedKeys {
   private volatile Instant loadedAt;
   /** Guarded by loadLock. */
   private Instant lastAttempt;
+  /** The document behind {@link #keys}; guarded by loadLock. */
+  private String lastDocument;
 
   IssuerKeys(String issuer, JwksLoader loader, Clock clock, Duration minInterval, Duration maxAge) {
     this.issuer = issuer;
@@ -71,9 +73,12 @@ final class IssuerKeys implements TrustedKeys {
 
   @Override
   public boolean refreshForUnknownKey() {
+    List<JWK> before = keys;
     loadLock.lock();
     try {
-      return loadLocked();
+      loadLocked();
+      // Also true when another caller installed new keys while we waited for the lock.
+      return keys != before;
     } finally {
       loadLock.unlock();
     }
@@ -84,26 +89,27 @@ final class IssuerKeys implements TrustedKeys {
     return loads.get();
   }
 
-  /** @return whether a new key list was installed */
-  private boolean loadLocked() {
+  /** Loads unless the last attempt was too recent; failures keep the current keys. */
+  private void loadLocked() {
     Instant now = clock.instant();
     if (lastAttempt != null && now.isBefore(lastAttempt.plus(minInterval))) {
-      return false;
+      return;
     }
     lastAttempt = now;
     loads.incrementAndGet();
     try {
       Optional<String> document = loader.load();
-      boolean changed = document.isPresent();
-      if (changed) {
+      if (document.isPresent() && !document.get().equals(lastDocument)) {
         keys = JwksPolicy.parse(document.get());
+        lastDocument = document.get();
         log.info("issuer {}: loaded {} trusted keys from {}", issuer, keys.size(), loader);
       }
       loadedAt = now;
-      return changed;
-    } catch (IOException | InvalidJwksException | RuntimeException e) {
+    } catch (IOException | InvalidJwksException e) {
       log.warn("issuer {}: cannot load JWKS from {} ({}); keeping {} known keys", issuer, loader, e.getMessage(), keys.size());
-      return false;
+    } catch (RuntimeException e) {
+      log.warn("issuer {}: cannot load JWKS from {} ({}); keeping {} known keys",
+          issuer, loader, e.getClass().getSimpleName(), keys.size());
     }
   }
 }

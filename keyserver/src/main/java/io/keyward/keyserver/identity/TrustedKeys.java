@@ -12,7 +12,7 @@ interface TrustedKeys {
   /**
    * Called when no key matched a token: reloads the keys unless that was done too recently.
    *
-   * @return whether a reload happened (so matching is worth trying again)
+   * @return whether the keys changed since this call began (so matching is worth trying again)
    */
   boolean refreshForUnknownKey();
 

@@ -28,6 +28,7 @@ class WycheproofJwsTest {
     Outcome outcome = run("json_web_signature_test.json");
     assertEquals(List.of(), outcome.failures);
     assertEquals(401, outcome.ran, "every vector must run");
+    assertEquals(outcome.declared, outcome.ran);
     assertEquals(16, outcome.accepted, "the valid RS256/PS256/ES256 vectors are accepted");
   }
 
@@ -36,11 +37,13 @@ class WycheproofJwsTest {
     Outcome outcome = run("json_web_key_test.json");
     assertEquals(List.of(), outcome.failures);
     assertEquals(26, outcome.ran, "every vector must run");
+    assertEquals(outcome.declared, outcome.ran);
     assertEquals(1, outcome.accepted, "only the plain RS256 key set is acceptable");
   }
 
   private static final class Outcome {
     final List<String> failures = new ArrayList<>();
+    int declared;
     int ran;
     int accepted;
   }
@@ -48,6 +51,7 @@ class WycheproofJwsTest {
   private static Outcome run(String file) {
     JsonNode root = Wycheproof.load(file);
     Outcome outcome = new Outcome();
+    outcome.declared = root.get("numberOfTests").asInt();
     for (JsonNode group : root.get("testGroups")) {
       JsonNode key = group.has("public") ? group.get("public") : group.get("private");
       String jwks = key.has("keys") ? key.toString() : "{\"keys\":[" + key + "]}";
