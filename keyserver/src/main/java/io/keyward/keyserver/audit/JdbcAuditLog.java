@@ -62,6 +62,7 @@ public final class JdbcAuditLog implements AuditLog {
   private long lastSequence;
   private String lastHash;
   private boolean headStale;
+  private volatile long commits; // written by the writer thread only
   private final ChainHash writerHash = new ChainHash();
 
   private JdbcAuditLog(Database db, AuditLogSettings settings) {
@@ -204,6 +205,11 @@ public final class JdbcAuditLog implements AuditLog {
     }
   }
 
+  /** Transactions committed so far (each covering one batch): group commit, observable. */
+  long commits() {
+    return commits;
+  }
+
   @Override
   public String toString() {
     return "JdbcAuditLog[" + db + "]";
@@ -257,6 +263,7 @@ public final class JdbcAuditLog implements AuditLog {
       db.inWriteTransaction(c -> insert(c, records));
       lastSequence = sequence;
       lastHash = previous;
+      commits++;
     } catch (SQLException | RuntimeException e) {
       // The transaction rolled back (or its outcome is unknown): re-read the head before the next.
       headStale = true;

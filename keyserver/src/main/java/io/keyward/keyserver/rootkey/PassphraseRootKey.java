@@ -210,7 +210,7 @@ public final class PassphraseRootKey implements RootKey {
           .getBytes(StandardCharsets.US_ASCII);
     }
 
-    byte[] derive(char[] passphrase) {
+    byte[] derive(char[] passphrase) throws RootKeyException {
       Argon2BytesGenerator generator = new Argon2BytesGenerator();
       generator.init(
           new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
@@ -220,8 +220,25 @@ public final class PassphraseRootKey implements RootKey {
               .withParallelism(parallelism)
               .withSalt(salt)
               .build());
+      // Encode to UTF-8 ourselves so that the encoded copy can be wiped.
+      ByteBuffer encoded;
+      try {
+        encoded = StandardCharsets.UTF_8.newEncoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .encode(CharBuffer.wrap(passphrase));
+      } catch (CharacterCodingException e) {
+        throw new RootKeyException("the root key passphrase is not valid Unicode text");
+      }
+      byte[] password = new byte[encoded.remaining()];
+      encoded.get(password);
+      Arrays.fill(encoded.array(), (byte) 0);
       byte[] out = new byte[AesGcmKey.KEY_BYTES];
-      generator.generateBytes(passphrase, out); // UTF-8, as BouncyCastle's default converter
+      try {
+        generator.generateBytes(password, out);
+      } finally {
+        Arrays.fill(password, (byte) 0);
+      }
       return out;
     }
   }

@@ -1,6 +1,7 @@
 package io.keyward.keyserver.store;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -41,6 +42,19 @@ enum Dialect {
     String lockKeyRowSql() {
       return null; // BEGIN IMMEDIATE already holds the database write lock
     }
+
+    /**
+     * Copies the pages into the main file and truncates the WAL, so old page images (which still
+     * hold the erased values) leave the files now rather than at some later checkpoint. With
+     * {@code secure_delete} on, the freed space in the main file is already zeroed.
+     */
+    @Override
+    boolean flushErased(Connection c) throws SQLException {
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+        return rs.next() && rs.getInt(1) == 0; // first column: 1 when blocked by a reader
+      }
+    }
   };
 
   abstract void beginWrite(Connection c) throws SQLException;
@@ -58,6 +72,12 @@ enum Dialect {
    * {@code SELECT name FROM named_keys WHERE name = ? FOR UPDATE}.)
    */
   abstract String lockKeyRowSql();
+
+  /**
+   * After erasing values (destroyed key versions), makes sure no old copy stays in the database
+   * files. Runs outside any transaction. Returns false when that could not be completed now.
+   */
+  abstract boolean flushErased(Connection c) throws SQLException;
 
   private static void exec(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {

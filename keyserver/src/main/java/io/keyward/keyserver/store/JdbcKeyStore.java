@@ -246,7 +246,7 @@ public final class JdbcKeyStore implements KeyStore {
               return List.copyOf(keys);
             });
     if (!changed.isEmpty()) {
-      eraseOldPages();
+      flushErased();
     }
     return changed;
   }
@@ -423,25 +423,14 @@ public final class JdbcKeyStore implements KeyStore {
     }
   }
 
-  /**
-   * Pushes the erased pages into the main file and truncates the WAL, so the old page images
-   * (which still hold the wrapped secrets) leave the disk files now, not at some later checkpoint.
-   * Best effort: the erasure itself is already committed.
-   */
-  private void eraseOldPages() {
+  /** Best effort: the erasure itself is already committed. */
+  private void flushErased() {
     try {
-      db.withConnection(
-          c -> {
-            try (PreparedStatement s = c.prepareStatement("PRAGMA wal_checkpoint(TRUNCATE)");
-                ResultSet rs = s.executeQuery()) {
-              if (rs.next() && rs.getInt(1) != 0) {
-                log.warn("WAL checkpoint after destroying key versions was blocked; will retry later");
-              }
-            }
-            return null;
-          });
+      if (!db.withConnection(c -> db.dialect().flushErased(c))) {
+        log.warn("old copies of destroyed key versions stay in the WAL until the next checkpoint");
+      }
     } catch (SQLException e) {
-      log.warn("WAL checkpoint after destroying key versions failed", e);
+      log.warn("flushing destroyed key versions out of the WAL failed", e);
     }
   }
 
