@@ -316,6 +316,43 @@ class JdbcAuditLogTest {
   }
 
   @Test
+  void stuckSinkFailsAppendWithinTheTimeout() throws Exception {
+    audit.close();
+    audit =
+        JdbcAuditLog.open(
+            store.database(),
+            AuditLogSettings.builder().appendTimeout(Duration.ofMillis(300)).build());
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService blocker = Executors.newSingleThreadExecutor();
+    Future<?> held =
+        blocker.submit(
+            () ->
+                store
+                    .database()
+                    .inWriteTransaction(
+                        c -> {
+                          holding.countDown();
+                          awaitUninterruptibly(release);
+                          return null;
+                        }));
+    assertTrue(holding.await(10, TimeUnit.SECONDS));
+    long began = System.nanoTime();
+    KeyserverException e = assertThrows(KeyserverException.class, () -> audit.append(event()));
+    long waitedMillis = (System.nanoTime() - began) / 1_000_000;
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(
+        e.getCause() instanceof java.util.concurrent.TimeoutException,
+        String.valueOf(e.getCause()));
+    assertTrue(waitedMillis < 5_000, "waited " + waitedMillis + " ms");
+    release.countDown();
+    held.get(10, TimeUnit.SECONDS);
+    blocker.shutdown();
+    audit.append(event());
+    assertTrue(audit.verify().intact());
+  }
+
+  @Test
   void closeCommitsOrFailsEveryPendingAppend() throws Exception {
     int threads = 32;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -380,6 +417,15 @@ class JdbcAuditLogTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> AuditLogSettings.builder().maxBatchSize(100).queueCapacity(10).build());
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    try {
+      assertTrue(latch.await(30, TimeUnit.SECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   private long count() throws SQLException {
