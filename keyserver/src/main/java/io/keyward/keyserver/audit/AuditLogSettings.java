@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * Settings of {@link JdbcAuditLog}. Immutable; build with {@link #builder()}.
  *
- * @param appendTimeout how long {@code append} waits for its record to be committed before it
- *     fails with UNAVAILABLE
+ * @param appendTimeout how long {@code append} waits for its record to be committed before it fails
+ *     with UNAVAILABLE
  * @param maxBatchSize most records committed in one transaction (group commit)
  * @param queueCapacity most appends waiting for the writer; beyond it {@code append} waits
  */
@@ -17,7 +17,8 @@ public record AuditLogSettings(Duration appendTimeout, int maxBatchSize, int que
   public AuditLogSettings {
     Objects.requireNonNull(appendTimeout, "appendTimeout");
     if (appendTimeout.isNegative() || appendTimeout.isZero()) {
-      throw new IllegalArgumentException("audit append timeout must be positive, got " + appendTimeout);
+      throw new IllegalArgumentException(
+          "audit append timeout must be positive, got " + appendTimeout);
     }
     if (maxBatchSize < 1 || maxBatchSize > 100_000) {
       throw new IllegalArgumentException(
@@ -25,7 +26,9 @@ public record AuditLogSettings(Duration appendTimeout, int maxBatchSize, int que
     }
     if (queueCapacity < maxBatchSize) {
       throw new IllegalArgumentException(
-          "audit queue capacity must be at least the max batch size (" + maxBatchSize + "), got "
+          "audit queue capacity must be at least the max batch size ("
+              + maxBatchSize
+              + "), got "
               + queueCapacity);
     }
   }

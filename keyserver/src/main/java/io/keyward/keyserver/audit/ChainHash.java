@@ -11,10 +11,10 @@ import java.util.OptionalInt;
 
 /**
  * The audit chain hash: hex SHA-256 over a canonical encoding of (domain tag, previous hash,
- * sequence, every event field). Strings are UTF-8 with a 4-byte big-endian length prefix;
- * optional fields carry a presence byte (0 or 1) first; numbers are fixed-width big-endian. So no
- * two different records encode to the same bytes (no "a|bc" vs "ab|c" ambiguity). Not
- * thread-safe: one instance per thread.
+ * sequence, every event field). Strings are UTF-8 with a 4-byte big-endian length prefix; optional
+ * fields carry a presence byte (0 or 1) first; numbers are fixed-width big-endian. So no two
+ * different records encode to the same bytes (no "a|bc" vs "ab|c" ambiguity). Not thread-safe: one
+ * instance per thread.
  */
 final class ChainHash {
   /** The {@code previousHash} of record 1. */
@@ -87,7 +87,8 @@ final class ChainHash {
 
   private void ensure(int more) {
     if (buffer.remaining() < more) {
-      ByteBuffer bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + more));
+      ByteBuffer bigger =
+          ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + more));
       buffer.flip();
       bigger.put(buffer);
       buffer = bigger;

@@ -30,11 +30,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Hash-chained {@link AuditLog} in the Keyward database, with group commit.
  *
- * <p>One writer thread drains the queue of pending appends, chains them in order, inserts them
- * and moves the head anchor (last sequence and hash) in one transaction, commits (fsync), and
- * only then releases the waiting callers. So a commit's fsync is shared by every append that
- * arrived while the previous one ran, and {@code append} still returns only once its record is
- * on disk. When the write fails, every caller of that batch gets {@code UNAVAILABLE}.
+ * <p>One writer thread drains the queue of pending appends, chains them in order, inserts them and
+ * moves the head anchor (last sequence and hash) in one transaction, commits (fsync), and only then
+ * releases the waiting callers. So a commit's fsync is shared by every append that arrived while
+ * the previous one ran, and {@code append} still returns only once its record is on disk. When the
+ * write fails, every caller of that batch gets {@code UNAVAILABLE}.
  *
  * <p>The chain detects edits, deletions and truncation by someone who does not recompute every
  * later hash; someone with write access who rewrites the whole tail (and the anchor) is not
@@ -62,6 +62,7 @@ public final class JdbcAuditLog implements AuditLog {
   private long lastSequence;
   private String lastHash;
   private boolean headStale;
+  private volatile long commits; // written by the writer thread only
   private final ChainHash writerHash = new ChainHash();
 
   private JdbcAuditLog(Database db, AuditLogSettings settings) {
@@ -85,7 +86,8 @@ public final class JdbcAuditLog implements AuditLog {
   /** As {@link #open(Database)}, with explicit settings. */
   public static JdbcAuditLog open(Database db, AuditLogSettings settings) {
     JdbcAuditLog auditLog =
-        new JdbcAuditLog(Objects.requireNonNull(db, "db"), Objects.requireNonNull(settings, "settings"));
+        new JdbcAuditLog(
+            Objects.requireNonNull(db, "db"), Objects.requireNonNull(settings, "settings"));
     try {
       auditLog.loadHead();
     } catch (SQLException e) {
@@ -96,13 +98,13 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   /**
-   * Appends {@code event} and returns once its record is committed and synced to disk.
-   * {@code event.time()} is stored with microsecond precision.
+   * Appends {@code event} and returns once its record is committed and synced to disk. {@code
+   * event.time()} is stored with microsecond precision.
    *
    * @throws KeyserverException UNAVAILABLE ("audit log unavailable") when the record was not
-   *     written within the append timeout, the write failed, or the log is closed; the caller
-   *     must then fail its operation. (After a timeout the record may still be written later:
-   *     the log can hold a record of an operation that failed, never miss one that succeeded.)
+   *     written within the append timeout, the write failed, or the log is closed; the caller must
+   *     then fail its operation. (After a timeout the record may still be written later: the log
+   *     can hold a record of an operation that failed, never miss one that succeeded.)
    */
   @Override
   public void append(AuditEvent event) {
@@ -169,10 +171,10 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   /**
-   * Walks the whole chain in sequence order over one consistent snapshot, holding one record at
-   * a time. Reports the first record that was edited (hash does not match its fields), whose
-   * hash was changed (the next record chains to something else), that is missing (sequence
-   * gap), or the newest records gone (the head anchor is ahead of the last record).
+   * Walks the whole chain in sequence order over one consistent snapshot, holding one record at a
+   * time. Reports the first record that was edited (hash does not match its fields), whose hash was
+   * changed (the next record chains to something else), that is missing (sequence gap), or the
+   * newest records gone (the head anchor is ahead of the last record).
    */
   @Override
   public ChainVerification verify() {
@@ -184,9 +186,9 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   /**
-   * Stops accepting appends, commits every append already queued, then stops the writer. An
-   * append either returned normally (its record is committed) or threw; none is dropped.
-   * Does not close the database.
+   * Stops accepting appends, commits every append already queued, then stops the writer. An append
+   * either returned normally (its record is committed) or threw; none is dropped. Does not close
+   * the database.
    */
   @Override
   public void close() {
@@ -202,6 +204,11 @@ public final class JdbcAuditLog implements AuditLog {
     if (writer.isAlive()) {
       log.error("audit writer did not stop in time; queued appends will time out");
     }
+  }
+
+  /** Transactions committed so far (each covering one batch): group commit, observable. */
+  long commits() {
+    return commits;
   }
 
   @Override
@@ -257,6 +264,7 @@ public final class JdbcAuditLog implements AuditLog {
       db.inWriteTransaction(c -> insert(c, records));
       lastSequence = sequence;
       lastHash = previous;
+      commits++;
     } catch (SQLException | RuntimeException e) {
       // The transaction rolled back (or its outcome is unknown): re-read the head before the next.
       headStale = true;
@@ -314,9 +322,9 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   /**
-   * Continues the chain from the head anchor. Without an anchor (a new log, or one whose anchor
-   * was removed) it continues from the newest record, and {@link #verify()} reports the missing
-   * anchor until the next append writes one.
+   * Continues the chain from the head anchor. Without an anchor (a new log, or one whose anchor was
+   * removed) it continues from the newest record, and {@link #verify()} reports the missing anchor
+   * until the next append writes one.
    */
   private void loadHead() throws SQLException {
     db.inReadSnapshot(
@@ -328,7 +336,8 @@ public final class JdbcAuditLog implements AuditLog {
             return null;
           }
           try (PreparedStatement s =
-                  c.prepareStatement("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1");
+                  c.prepareStatement(
+                      "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1");
               ResultSet rs = s.executeQuery()) {
             if (rs.next()) {
               log.error("audit head anchor is missing; continuing after record {}", rs.getLong(1));
@@ -360,19 +369,29 @@ public final class JdbcAuditLog implements AuditLog {
           long seq = r.sequence();
           long checked = expected - 1;
           if (seq != expected) {
-            return broken(checked, expected,
+            return broken(
+                checked,
+                expected,
                 "record " + expected + " is missing (the next stored record is " + seq + ")");
           }
           if (!r.previousHash().equals(previous)) {
             boolean selfConsistent = chain.hash(r.previousHash(), seq, r.event()).equals(r.hash());
             return selfConsistent && seq > 1
-                ? broken(checked - 1, seq - 1,
-                    "record " + (seq - 1) + " was changed (record " + seq + " chains to another hash)")
-                : broken(checked, seq,
-                    "record " + seq + " does not chain to record " + (seq - 1));
+                ? broken(
+                    checked - 1,
+                    seq - 1,
+                    "record "
+                        + (seq - 1)
+                        + " was changed (record "
+                        + seq
+                        + " chains to another hash)")
+                : broken(checked, seq, "record " + seq + " does not chain to record " + (seq - 1));
           }
           if (!chain.hash(previous, seq, r.event()).equals(r.hash())) {
-            return broken(checked, seq, "record " + seq + " was altered (its hash does not match its fields)");
+            return broken(
+                checked,
+                seq,
+                "record " + seq + " was altered (its hash does not match its fields)");
           }
           previous = r.hash();
           expected++;
@@ -387,12 +406,22 @@ public final class JdbcAuditLog implements AuditLog {
     }
     Head h = head.get();
     if (h.sequence > last) {
-      return broken(last, last + 1,
-          "records " + (last + 1) + ".." + h.sequence + " are missing (the newest records were deleted)");
+      return broken(
+          last,
+          last + 1,
+          "records "
+              + (last + 1)
+              + ".."
+              + h.sequence
+              + " are missing (the newest records were deleted)");
     }
     if (h.sequence < last) {
-      return broken(h.sequence, h.sequence + 1,
-          "record " + (h.sequence + 1) + " is not covered by the head anchor (added outside the log)");
+      return broken(
+          h.sequence,
+          h.sequence + 1,
+          "record "
+              + (h.sequence + 1)
+              + " is not covered by the head anchor (added outside the log)");
     }
     if (!h.hash.equals(previous)) {
       return broken(last - 1, last, "record " + last + " does not match the head anchor");
@@ -405,7 +434,8 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   private static ChainVerification broken(long checked, long sequence, String reason) {
-    return new ChainVerification(Math.max(0, checked), OptionalLong.of(sequence), Optional.of(reason));
+    return new ChainVerification(
+        Math.max(0, checked), OptionalLong.of(sequence), Optional.of(reason));
   }
 
   // ---- reading
@@ -444,7 +474,8 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   private static Optional<Head> readHead(Connection c) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
+    try (PreparedStatement s =
+            c.prepareStatement("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
         ResultSet rs = s.executeQuery()) {
       return rs.next() ? Optional.of(new Head(rs.getLong(1), rs.getString(2))) : Optional.empty();
     }
@@ -467,7 +498,14 @@ public final class JdbcAuditLog implements AuditLog {
     Instant truncated = Instant.EPOCH.plus(ChainHash.micros(time), ChronoUnit.MICROS);
     return truncated.equals(time)
         ? e
-        : new AuditEvent(truncated, e.requestId(), e.caller(), e.operation(), e.keyName(), e.keyVersion(), e.outcome());
+        : new AuditEvent(
+            truncated,
+            e.requestId(),
+            e.caller(),
+            e.operation(),
+            e.keyName(),
+            e.keyVersion(),
+            e.outcome());
   }
 
   private record Head(long sequence, String hash) {}

@@ -15,10 +15,10 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * AES-256-GCM under a 32-byte root key held in memory, shared by the file and passphrase
- * providers. Wrapped format: version byte {@code 0x01} | 12-byte random nonce | ciphertext and
- * 16-byte tag. A random 96-bit nonce per wrap is safe here: a root key wraps version secrets and
- * check values, far fewer than the 2^32 messages the random-nonce bound allows.
+ * AES-256-GCM under a 32-byte root key held in memory, shared by the file and passphrase providers.
+ * Wrapped format: version byte {@code 0x01} | 12-byte random nonce | ciphertext and 16-byte tag. A
+ * random 96-bit nonce per wrap is safe here: a root key wraps version secrets and check values, far
+ * fewer than the 2^32 messages the random-nonce bound allows.
  */
 final class AesGcmKey {
   static final int KEY_BYTES = 32;
@@ -37,13 +37,16 @@ final class AesGcmKey {
   /** Copies {@code material}; the caller should wipe its array. */
   AesGcmKey(byte[] material) {
     if (material.length != KEY_BYTES) {
-      throw new IllegalArgumentException("root key must be " + KEY_BYTES + " bytes, got " + material.length);
+      throw new IllegalArgumentException(
+          "root key must be " + KEY_BYTES + " bytes, got " + material.length);
     }
     this.key = new SecretKeySpec(material, "AES");
     this.id = fingerprint(material);
   }
 
-  /** First 16 hex digits of HMAC-SHA256(key, "keyward root key id"): names the key, reveals nothing. */
+  /**
+   * First 16 hex digits of HMAC-SHA256(key, "keyward root key id"): names the key, reveals nothing.
+   */
   private static String fingerprint(byte[] material) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
@@ -68,7 +71,8 @@ final class AesGcmKey {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
       cipher.updateAAD(aad);
-      ByteBuffer out = ByteBuffer.allocate(1 + NONCE_BYTES + cipher.getOutputSize(plaintext.length));
+      ByteBuffer out =
+          ByteBuffer.allocate(1 + NONCE_BYTES + cipher.getOutputSize(plaintext.length));
       out.put(FORMAT_V1).put(nonce);
       cipher.doFinal(ByteBuffer.wrap(plaintext), out);
       return out.array();
@@ -86,12 +90,16 @@ final class AesGcmKey {
     }
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, wrapped, 1, NONCE_BYTES));
+      cipher.init(
+          Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, wrapped, 1, NONCE_BYTES));
       cipher.updateAAD(aad);
       return cipher.doFinal(wrapped, 1 + NONCE_BYTES, wrapped.length - 1 - NONCE_BYTES);
     } catch (AEADBadTagException e) {
       throw new RootKeyException(
-          "wrapped value does not open under root key " + id + " (other key, other context, or tampered)", e);
+          "wrapped value does not open under root key "
+              + id
+              + " (other key, other context, or tampered)",
+          e);
     } catch (GeneralSecurityException e) {
       throw new RootKeyException("wrapped value cannot be opened", e);
     }

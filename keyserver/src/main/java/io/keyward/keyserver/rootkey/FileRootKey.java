@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A root key of 32 random bytes kept in a file (development and single-node setups). The file
- * holds the raw bytes, nothing else. See {@link SecretFiles} for the permission policy: a file
- * that other users can read is refused.
+ * A root key of 32 random bytes kept in a file (development and single-node setups). The file holds
+ * the raw bytes, nothing else. See {@link SecretFiles} for the permission policy: a file that other
+ * users can read is refused.
  */
 public final class FileRootKey implements RootKey {
   private static final Logger log = LoggerFactory.getLogger(FileRootKey.class);
@@ -35,8 +35,8 @@ public final class FileRootKey implements RootKey {
   /**
    * Loads the root key from {@code file}.
    *
-   * @throws RootKeyException when the file is missing, not exactly 32 bytes, or accessible by
-   *     other users (POSIX); the message names the file and the problem, never key bytes
+   * @throws RootKeyException when the file is missing, not exactly 32 bytes, or accessible by other
+   *     users (POSIX); the message names the file and the problem, never key bytes
    */
   public static FileRootKey load(Path file) throws RootKeyException {
     byte[] material = SecretFiles.read(file, WHAT, AesGcmKey.KEY_BYTES, AesGcmKey.KEY_BYTES);
@@ -49,8 +49,8 @@ public final class FileRootKey implements RootKey {
 
   /**
    * Development mode: loads {@code file}, or first creates it with 32 fresh random bytes, mode
-   * 0600, written to a temporary file, synced, and linked into place so that a reader never sees
-   * a partial key and two racing starts end up with the same key.
+   * 0600, written to a temporary file, synced, and linked into place so that a reader never sees a
+   * partial key and two racing starts end up with the same key.
    */
   public static FileRootKey createIfMissing(Path file) throws RootKeyException {
     if (Files.exists(file)) {
@@ -64,9 +64,15 @@ public final class FileRootKey implements RootKey {
     Path tmp = null;
     try {
       if (posix) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        tmp = Files.createTempFile(dir, ".rootkey-", ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createDirectories(
+            dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        tmp =
+            Files.createTempFile(
+                dir,
+                ".rootkey-",
+                ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } else {
         Files.createDirectories(dir);
         tmp = Files.createTempFile(dir, ".rootkey-", ".tmp");

@@ -21,14 +21,14 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * A root key derived from an operator's passphrase with Argon2id (BouncyCastle).
  *
  * <p>Parameters for a new store: 64 MiB memory, 3 passes, 1 lane (RFC 9106's second recommended
- * setting, with one lane because BouncyCastle computes lanes on one thread), a 16-byte random
- * salt. Measured here: about 220 ms per derivation in a warm JVM, about 500 ms for the first one
- * at start-up. The salt and parameters are stored in the key store's metadata ({@value
- * #KDF_METADATA}, text {@code argon2id$v=19$m=65536,t=3,p=1$<salt base64>}) so that the same
- * passphrase re-derives the same key on every start; later stores may use stronger parameters.
+ * setting, with one lane because BouncyCastle computes lanes on one thread), a 16-byte random salt.
+ * Measured here: about 220 ms per derivation in a warm JVM, about 500 ms for the first one at
+ * start-up. The salt and parameters are stored in the key store's metadata ({@value #KDF_METADATA},
+ * text {@code argon2id$v=19$m=65536,t=3,p=1$<salt base64>}) so that the same passphrase re-derives
+ * the same key on every start; later stores may use stronger parameters.
  *
- * <p>The passphrase is never logged or kept: it is wiped after derivation where this class owns
- * the buffer.
+ * <p>The passphrase is never logged or kept: it is wiped after derivation where this class owns the
+ * buffer.
  */
 public final class PassphraseRootKey implements RootKey {
   static final String KDF_METADATA = "rootkey.passphrase.kdf";
@@ -51,10 +51,12 @@ public final class PassphraseRootKey implements RootKey {
    * @throws RootKeyException when the variable is unset, empty or too short, or the stored
    *     parameters are malformed
    */
-  public static PassphraseRootKey fromEnvironment(String variable, KeyStore store) throws RootKeyException {
+  public static PassphraseRootKey fromEnvironment(String variable, KeyStore store)
+      throws RootKeyException {
     String value = System.getenv(Objects.requireNonNull(variable, "variable"));
     if (value == null || value.isEmpty()) {
-      throw new RootKeyException("environment variable " + variable + " (root key passphrase) is not set or empty");
+      throw new RootKeyException(
+          "environment variable " + variable + " (root key passphrase) is not set or empty");
     }
     char[] passphrase = value.toCharArray();
     try {
@@ -105,14 +107,16 @@ public final class PassphraseRootKey implements RootKey {
   }
 
   /**
-   * Derives the root key from {@code passphrase} (not modified; the caller should wipe it) with
-   * the salt and parameters stored in {@code store}, storing fresh ones on first use.
+   * Derives the root key from {@code passphrase} (not modified; the caller should wipe it) with the
+   * salt and parameters stored in {@code store}, storing fresh ones on first use.
    */
-  public static PassphraseRootKey derive(char[] passphrase, KeyStore store) throws RootKeyException {
+  public static PassphraseRootKey derive(char[] passphrase, KeyStore store)
+      throws RootKeyException {
     Objects.requireNonNull(passphrase, "passphrase");
     Objects.requireNonNull(store, "store");
     if (passphrase.length < MIN_PASSPHRASE_CHARS) {
-      throw new RootKeyException("the root key passphrase must be at least " + MIN_PASSPHRASE_CHARS + " characters");
+      throw new RootKeyException(
+          "the root key passphrase must be at least " + MIN_PASSPHRASE_CHARS + " characters");
     }
     Optional<byte[]> stored = store.metadata(KDF_METADATA);
     KdfParameters parameters;
@@ -161,14 +165,22 @@ public final class PassphraseRootKey implements RootKey {
 
   @Override
   public String toString() {
-    return "PassphraseRootKey[id=" + key.id() + ", argon2id m=" + parameters.memoryKib + "KiB t="
-        + parameters.iterations + " p=" + parameters.parallelism + "]";
+    return "PassphraseRootKey[id="
+        + key.id()
+        + ", argon2id m="
+        + parameters.memoryKib
+        + "KiB t="
+        + parameters.iterations
+        + " p="
+        + parameters.parallelism
+        + "]";
   }
 
   /** Argon2id parameters and salt, as stored beside the keys. Bounded when parsed. */
   static final class KdfParameters {
     private static final Pattern FORMAT =
-        Pattern.compile("argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/=]{1,128})");
+        Pattern.compile(
+            "argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/=]{1,128})");
 
     final int memoryKib;
     final int iterations;
@@ -197,20 +209,32 @@ public final class PassphraseRootKey implements RootKey {
         throw new RootKeyException("the stored root key passphrase salt is malformed");
       }
       // Bounds keep a tampered store from making start-up allocate or spin without limit.
-      if (memory < 8 * 1024 || memory > 1024 * 1024 || iterations < 1 || iterations > 20
-          || parallelism < 1 || parallelism > 16 || salt.length < 16 || salt.length > 64) {
+      if (memory < 8 * 1024
+          || memory > 1024 * 1024
+          || iterations < 1
+          || iterations > 20
+          || parallelism < 1
+          || parallelism > 16
+          || salt.length < 16
+          || salt.length > 64) {
         throw new RootKeyException("the stored root key passphrase parameters are out of range");
       }
       return new KdfParameters(memory, iterations, parallelism, salt);
     }
 
     byte[] encode() {
-      return ("argon2id$v=19$m=" + memoryKib + ",t=" + iterations + ",p=" + parallelism + "$"
+      return ("argon2id$v=19$m="
+              + memoryKib
+              + ",t="
+              + iterations
+              + ",p="
+              + parallelism
+              + "$"
               + Base64.getEncoder().encodeToString(salt))
           .getBytes(StandardCharsets.US_ASCII);
     }
 
-    byte[] derive(char[] passphrase) {
+    byte[] derive(char[] passphrase) throws RootKeyException {
       Argon2BytesGenerator generator = new Argon2BytesGenerator();
       generator.init(
           new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
@@ -220,8 +244,27 @@ public final class PassphraseRootKey implements RootKey {
               .withParallelism(parallelism)
               .withSalt(salt)
               .build());
+      // Encode to UTF-8 ourselves so that the encoded copy can be wiped.
+      ByteBuffer encoded;
+      try {
+        encoded =
+            StandardCharsets.UTF_8
+                .newEncoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .encode(CharBuffer.wrap(passphrase));
+      } catch (CharacterCodingException e) {
+        throw new RootKeyException("the root key passphrase is not valid Unicode text");
+      }
+      byte[] password = new byte[encoded.remaining()];
+      encoded.get(password);
+      Arrays.fill(encoded.array(), (byte) 0);
       byte[] out = new byte[AesGcmKey.KEY_BYTES];
-      generator.generateBytes(passphrase, out); // UTF-8, as BouncyCastle's default converter
+      try {
+        generator.generateBytes(password, out);
+      } finally {
+        Arrays.fill(password, (byte) 0);
+      }
       return out;
     }
   }

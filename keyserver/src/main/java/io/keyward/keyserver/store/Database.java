@@ -26,14 +26,14 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * One migrated Keyward database (today an SQLite file), shared by the key store and the audit
- * log. Owns the connection pool; {@link #close()} releases it.
+ * One migrated Keyward database (today an SQLite file), shared by the key store and the audit log.
+ * Owns the connection pool; {@link #close()} releases it.
  *
  * <p>Connections: a small HikariCP pool, so that reads run concurrently (SQLite in WAL mode lets
  * readers proceed beside one writer), plus one in-process write lock around every write
  * transaction. SQLite admits a single writer anyway; taking the lock in Java first means our own
- * threads never meet {@code SQLITE_BUSY} and its sleeping back-off (up to 100 ms per retry).
- * The SQLite busy timeout still covers other processes (e.g. the CLI) that open the same file.
+ * threads never meet {@code SQLITE_BUSY} and its sleeping back-off (up to 100 ms per retry). The
+ * SQLite busy timeout still covers other processes (e.g. the CLI) that open the same file.
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -42,7 +42,8 @@ public final class Database implements AutoCloseable {
   private static final int BUSY_TIMEOUT_MILLIS = 5_000;
   private static final long CONNECTION_TIMEOUT_MILLIS = 5_000;
   private static final long WRITE_LOCK_TIMEOUT_MILLIS = 10_000;
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   private final HikariDataSource dataSource;
   private final Dialect dialect;
@@ -58,11 +59,11 @@ public final class Database implements AutoCloseable {
   /**
    * Opens (creating if needed) and migrates the database at {@code location}: {@code
    * sqlite:/path/file.db}, {@code jdbc:sqlite:/path/file.db} or a plain file path. A new SQLite
-   * file is created with mode 0600 where the file system supports POSIX permissions. Every write
-   * is synced to disk before it is acknowledged (WAL, {@code synchronous=FULL}).
+   * file is created with mode 0600 where the file system supports POSIX permissions. Every write is
+   * synced to disk before it is acknowledged (WAL, {@code synchronous=FULL}).
    *
-   * @throws KeyserverException INVALID_ARGUMENT for a location that is not understood,
-   *     UNAVAILABLE when the database cannot be opened or migrated (the cause says why)
+   * @throws KeyserverException INVALID_ARGUMENT for a location that is not understood, UNAVAILABLE
+   *     when the database cannot be opened or migrated (the cause says why)
    */
   public static Database open(String location) {
     Path file = sqliteFile(location);
@@ -211,7 +212,8 @@ public final class Database implements AutoCloseable {
       if (parent != null && !Files.isDirectory(parent)) {
         if (posix) {
           Files.createDirectories(
-              parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+              parent,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
           Files.createDirectories(parent);
         }
@@ -236,7 +238,8 @@ public final class Database implements AutoCloseable {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
       if (!OWNER_ONLY.containsAll(perms)) {
         log.warn(
-            "key store database {} has mode {}; chmod 600 it (it holds wrapped keys and the audit log)",
+            "key store database {} has mode {}; chmod 600 it (it holds wrapped keys and the audit"
+                + " log)",
             file,
             PosixFilePermissions.toString(perms));
       }

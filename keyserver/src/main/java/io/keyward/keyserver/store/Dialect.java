@@ -1,20 +1,21 @@
 package io.keyward.keyserver.store;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The few places where SQLite and PostgreSQL need different SQL. Everything else (DDL included)
- * is written once in portable SQL.
+ * The few places where SQLite and PostgreSQL need different SQL. Everything else (DDL included) is
+ * written once in portable SQL.
  */
 enum Dialect {
   /**
-   * SQLite: a write transaction starts with {@code BEGIN IMMEDIATE}, which takes the database
-   * write lock up front, so a read-then-write (max version + 1) cannot interleave with another
-   * writer. Issued as plain statements on an auto-commit connection: the xerial driver's own
-   * IMMEDIATE mode re-opens a transaction right after every commit, which would hold the write
-   * lock while the connection idles in the pool.
+   * SQLite: a write transaction starts with {@code BEGIN IMMEDIATE}, which takes the database write
+   * lock up front, so a read-then-write (max version + 1) cannot interleave with another writer.
+   * Issued as plain statements on an auto-commit connection: the xerial driver's own IMMEDIATE mode
+   * re-opens a transaction right after every commit, which would hold the write lock while the
+   * connection idles in the pool.
    */
   SQLITE {
     @Override
@@ -41,6 +42,19 @@ enum Dialect {
     String lockKeyRowSql() {
       return null; // BEGIN IMMEDIATE already holds the database write lock
     }
+
+    /**
+     * Copies the pages into the main file and truncates the WAL, so old page images (which still
+     * hold the erased values) leave the files now rather than at some later checkpoint. With {@code
+     * secure_delete} on, the freed space in the main file is already zeroed.
+     */
+    @Override
+    boolean flushErased(Connection c) throws SQLException {
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+        return rs.next() && rs.getInt(1) == 0; // first column: 1 when blocked by a reader
+      }
+    }
   };
 
   abstract void beginWrite(Connection c) throws SQLException;
@@ -54,10 +68,16 @@ enum Dialect {
 
   /**
    * A statement taking a row lock on {@code named_keys(name = ?)} inside a write transaction, or
-   * null when the transaction already excludes other writers. (PostgreSQL will use
-   * {@code SELECT name FROM named_keys WHERE name = ? FOR UPDATE}.)
+   * null when the transaction already excludes other writers. (PostgreSQL will use {@code SELECT
+   * name FROM named_keys WHERE name = ? FOR UPDATE}.)
    */
   abstract String lockKeyRowSql();
+
+  /**
+   * After erasing values (destroyed key versions), makes sure no old copy stays in the database
+   * files. Runs outside any transaction. Returns false when that could not be completed now.
+   */
+  abstract boolean flushErased(Connection c) throws SQLException;
 
   private static void exec(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {

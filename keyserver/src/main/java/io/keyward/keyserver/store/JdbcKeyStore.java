@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link KeyStore} over a {@link Database}. Every mutation runs in one write transaction that
- * excludes other writers from its first statement, and is synced to disk before the method
- * returns. Reads of a key (the key row and its versions) see one snapshot.
+ * excludes other writers from its first statement, and is synced to disk before the method returns.
+ * Reads of a key (the key row and its versions) see one snapshot.
  *
  * <p>Times are stored with microsecond precision: returned records carry the stored (truncated)
  * instants. Closing this store closes its database.
@@ -57,7 +57,8 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
-  public KeyRecord createKey(String name, KeySettings settings, WrappedSecret firstVersion, Instant now) {
+  public KeyRecord createKey(
+      String name, KeySettings settings, WrappedSecret firstVersion, Instant now) {
     requireName(name);
     requireSettings(settings);
     requireSecret(firstVersion);
@@ -65,7 +66,8 @@ public final class JdbcKeyStore implements KeyStore {
     return write(
         c -> {
           if (loadKey(c, name).isPresent()) {
-            throw new KeyserverException(ErrorCode.ALREADY_EXISTS, "key " + name + " already exists");
+            throw new KeyserverException(
+                ErrorCode.ALREADY_EXISTS, "key " + name + " already exists");
           }
           try (PreparedStatement s =
               c.prepareStatement(
@@ -94,10 +96,14 @@ public final class JdbcKeyStore implements KeyStore {
           Map<String, List<KeyVersionRecord>> versions = new LinkedHashMap<>();
           try (PreparedStatement s =
                   c.prepareStatement(
-                      "SELECT " + VERSION_COLUMNS + " FROM key_versions ORDER BY key_name, version");
+                      "SELECT "
+                          + VERSION_COLUMNS
+                          + " FROM key_versions ORDER BY key_name, version");
               ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-              versions.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(readVersion(rs));
+              versions
+                  .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                  .add(readVersion(rs));
             }
           }
           List<KeyRecord> keys = new ArrayList<>();
@@ -166,14 +172,19 @@ public final class JdbcKeyStore implements KeyStore {
           KeyVersionRecord current =
               key.version(version)
                   .orElseThrow(
-                      () -> KeyserverException.notFound("key " + name + " has no version " + version));
+                      () ->
+                          KeyserverException.notFound(
+                              "key " + name + " has no version " + version));
           if (current.state() == VersionState.DESTROYED) {
             throw KeyserverException.precondition(
                 "version " + version + " of key " + name + " is destroyed; destruction is final");
           }
           if (version == key.primaryVersion() && state != VersionState.ENABLED) {
             throw KeyserverException.precondition(
-                "version " + version + " is the primary version of key " + name
+                "version "
+                    + version
+                    + " is the primary version of key "
+                    + name
                     + " and must stay ENABLED; rotate first");
           }
           try (PreparedStatement s =
@@ -199,11 +210,16 @@ public final class JdbcKeyStore implements KeyStore {
           KeyRecord key = requireKey(c, name);
           if (minDecryptionVersion < 1 || minDecryptionVersion > key.primaryVersion()) {
             throw KeyserverException.precondition(
-                "minimum decryption version of key " + name + " must be within 1.."
-                    + key.primaryVersion() + ", got " + minDecryptionVersion);
+                "minimum decryption version of key "
+                    + name
+                    + " must be within 1.."
+                    + key.primaryVersion()
+                    + ", got "
+                    + minDecryptionVersion);
           }
           try (PreparedStatement s =
-              c.prepareStatement("UPDATE named_keys SET min_decryption_version = ? WHERE name = ?")) {
+              c.prepareStatement(
+                  "UPDATE named_keys SET min_decryption_version = ? WHERE name = ?")) {
             s.setInt(1, minDecryptionVersion);
             s.setString(2, name);
             s.executeUpdate();
@@ -249,7 +265,7 @@ public final class JdbcKeyStore implements KeyStore {
               return List.copyOf(keys);
             });
     if (!changed.isEmpty()) {
-      eraseOldPages();
+      flushErased();
     }
     return changed;
   }
@@ -315,7 +331,9 @@ public final class JdbcKeyStore implements KeyStore {
     Objects.requireNonNull(expectedRevision, "expectedRevision");
     if (document.length() > MAX_POLICY_CHARS) {
       throw KeyserverException.invalid(
-          "policy document must be at most " + MAX_POLICY_CHARS + " characters, got "
+          "policy document must be at most "
+              + MAX_POLICY_CHARS
+              + " characters, got "
               + document.length());
     }
     long nowUs = micros(now, "now");
@@ -347,7 +365,8 @@ public final class JdbcKeyStore implements KeyStore {
     requireMetadataName(name);
     return read(
         c -> {
-          try (PreparedStatement s = c.prepareStatement("SELECT value FROM metadata WHERE name = ?")) {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT value FROM metadata WHERE name = ?")) {
             s.setString(1, name);
             try (ResultSet rs = s.executeQuery()) {
               return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.<byte[]>empty();
@@ -426,33 +445,25 @@ public final class JdbcKeyStore implements KeyStore {
     }
   }
 
-  /**
-   * Pushes the erased pages into the main file and truncates the WAL, so the old page images
-   * (which still hold the wrapped secrets) leave the disk files now, not at some later checkpoint.
-   * Best effort: the erasure itself is already committed.
-   */
-  private void eraseOldPages() {
+  /** Best effort: the erasure itself is already committed. */
+  private void flushErased() {
     try {
-      db.withConnection(
-          c -> {
-            try (PreparedStatement s = c.prepareStatement("PRAGMA wal_checkpoint(TRUNCATE)");
-                ResultSet rs = s.executeQuery()) {
-              if (rs.next() && rs.getInt(1) != 0) {
-                log.warn("WAL checkpoint after destroying key versions was blocked; will retry later");
-              }
-            }
-            return null;
-          });
+      if (!db.withConnection(c -> db.dialect().flushErased(c))) {
+        log.warn("old copies of destroyed key versions stay in the WAL until the next checkpoint");
+      }
     } catch (SQLException e) {
-      log.warn("WAL checkpoint after destroying key versions failed", e);
+      log.warn("flushing destroyed key versions out of the WAL failed", e);
     }
   }
 
   private static void insertVersion(
-      Connection c, String name, int version, long nowUs, WrappedSecret secret) throws SQLException {
+      Connection c, String name, int version, long nowUs, WrappedSecret secret)
+      throws SQLException {
     try (PreparedStatement s =
         c.prepareStatement(
-            "INSERT INTO key_versions (" + VERSION_COLUMNS + ") VALUES (?, ?, ?, ?, NULL, 0, ?, ?)")) {
+            "INSERT INTO key_versions ("
+                + VERSION_COLUMNS
+                + ") VALUES (?, ?, ?, ?, NULL, 0, ?, ?)")) {
       s.setString(1, name);
       s.setInt(2, version);
       s.setString(3, VersionState.ENABLED.name());
@@ -464,14 +475,17 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   private static KeyRecord requireKey(Connection c, String name) throws SQLException {
-    return loadKey(c, name).orElseThrow(() -> KeyserverException.notFound("key " + name + " not found"));
+    return loadKey(c, name)
+        .orElseThrow(() -> KeyserverException.notFound("key " + name + " not found"));
   }
 
   private static Optional<KeyRecord> loadKey(Connection c, String name) throws SQLException {
     List<KeyVersionRecord> versions = new ArrayList<>();
     try (PreparedStatement s =
         c.prepareStatement(
-            "SELECT " + VERSION_COLUMNS + " FROM key_versions WHERE key_name = ? ORDER BY version")) {
+            "SELECT "
+                + VERSION_COLUMNS
+                + " FROM key_versions WHERE key_name = ? ORDER BY version")) {
       s.setString(1, name);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
@@ -518,7 +532,8 @@ public final class JdbcKeyStore implements KeyStore {
 
   private static Optional<StoredPolicy> loadPolicy(Connection c) throws SQLException {
     try (PreparedStatement s =
-            c.prepareStatement("SELECT document, revision, updated_at_us FROM policy WHERE id = 1");
+            c.prepareStatement(
+                "SELECT document, revision, updated_at_us FROM policy WHERE id = 1");
         ResultSet rs = s.executeQuery()) {
       return rs.next()
           ? Optional.of(new StoredPolicy(rs.getString(1), rs.getLong(2), fromMicros(rs.getLong(3))))
@@ -549,7 +564,8 @@ public final class JdbcKeyStore implements KeyStore {
   static long micros(Instant instant, String what) {
     Objects.requireNonNull(instant, what);
     try {
-      return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+      return Math.addExact(
+          Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     } catch (ArithmeticException e) {
       throw KeyserverException.invalid(what + " is out of range, got " + instant);
     }
@@ -560,7 +576,10 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   private static void requireName(String name) {
-    if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH || name.isBlank()
+    if (name == null
+        || name.isEmpty()
+        || name.length() > MAX_NAME_LENGTH
+        || name.isBlank()
         || name.chars().anyMatch(Character::isISOControl)) {
       throw KeyserverException.invalid(
           "key name must be 1 to " + MAX_NAME_LENGTH + " characters without control characters");
@@ -569,7 +588,8 @@ public final class JdbcKeyStore implements KeyStore {
 
   private static void requireMetadataName(String name) {
     if (name == null || name.isBlank() || name.length() > MAX_NAME_LENGTH) {
-      throw KeyserverException.invalid("metadata name must be 1 to " + MAX_NAME_LENGTH + " characters");
+      throw KeyserverException.invalid(
+          "metadata name must be 1 to " + MAX_NAME_LENGTH + " characters");
     }
   }
 
@@ -581,7 +601,9 @@ public final class JdbcKeyStore implements KeyStore {
 
   private static void requireSecret(WrappedSecret secret) {
     Objects.requireNonNull(secret, "wrapped secret");
-    if (secret.rootKeyId() == null || secret.rootKeyId().isEmpty() || secret.ciphertext().length == 0) {
+    if (secret.rootKeyId() == null
+        || secret.rootKeyId().isEmpty()
+        || secret.ciphertext().length == 0) {
       throw KeyserverException.invalid("wrapped secret must have a root key id and ciphertext");
     }
   }
@@ -599,7 +621,8 @@ public final class JdbcKeyStore implements KeyStore {
                     "rotation period must be a positive whole number of seconds, got " + p);
               }
             });
-    if (settings.rotateAfterDataKeys().isPresent() && settings.rotateAfterDataKeys().getAsLong() <= 0) {
+    if (settings.rotateAfterDataKeys().isPresent()
+        && settings.rotateAfterDataKeys().getAsLong() <= 0) {
       throw KeyserverException.invalid(
           "rotate-after data-key count must be positive, got "
               + settings.rotateAfterDataKeys().getAsLong());

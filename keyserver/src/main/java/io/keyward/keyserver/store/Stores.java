@@ -12,9 +12,8 @@ public final class Stores {
    * returned store owns its database; share it with the audit log through {@link
    * JdbcKeyStore#database()} and close the audit log first.
    *
-   * @throws KeyserverException INVALID_ARGUMENT for a location that is not understood,
-   *     UNAVAILABLE when the database cannot be opened, is not a Keyward database, or cannot be
-   *     migrated
+   * @throws KeyserverException INVALID_ARGUMENT for a location that is not understood, UNAVAILABLE
+   *     when the database cannot be opened, is not a Keyward database, or cannot be migrated
    */
   public static JdbcKeyStore open(String location) {
     return new JdbcKeyStore(Database.open(location));

@@ -35,20 +35,25 @@ class FileRootKeyTest {
   @Test
   void wrapUnwrapRoundTrip() throws Exception {
     try (FileRootKey key = newKey("root.key")) {
-      byte[] secret = HEX.parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+      byte[] secret =
+          HEX.parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
       byte[] wrapped = key.wrap(secret, AAD);
       assertEquals(1 + 12 + 32 + 16, wrapped.length);
       assertArrayEquals(secret, key.unwrap(wrapped, AAD));
-      assertFalse(java.util.Arrays.equals(wrapped, key.wrap(secret, AAD)), "nonce must be fresh per wrap");
+      assertFalse(
+          java.util.Arrays.equals(wrapped, key.wrap(secret, AAD)), "nonce must be fresh per wrap");
       assertArrayEquals(new byte[0], key.unwrap(key.wrap(new byte[0], new byte[0]), new byte[0]));
     }
   }
 
   @Test
   void wrongAadTamperingAndOtherKeysFail() throws Exception {
-    try (FileRootKey key = newKey("a.key"); FileRootKey other = newKey("b.key")) {
+    try (FileRootKey key = newKey("a.key");
+        FileRootKey other = newKey("b.key")) {
       byte[] wrapped = key.wrap(new byte[32], AAD);
-      assertThrows(RootKeyException.class, () -> key.unwrap(wrapped, "payments/v2".getBytes(StandardCharsets.UTF_8)));
+      assertThrows(
+          RootKeyException.class,
+          () -> key.unwrap(wrapped, "payments/v2".getBytes(StandardCharsets.UTF_8)));
       assertThrows(RootKeyException.class, () -> other.unwrap(wrapped, AAD));
       List<String> failures = new ArrayList<>();
       for (int i = 0; i < wrapped.length; i++) {
@@ -64,7 +69,8 @@ class FileRootKeyTest {
         }
       }
       assertEquals(List.of(), failures);
-      assertThrows(RootKeyException.class, () -> key.unwrap(java.util.Arrays.copyOf(wrapped, 28), AAD));
+      assertThrows(
+          RootKeyException.class, () -> key.unwrap(java.util.Arrays.copyOf(wrapped, 28), AAD));
       assertThrows(RootKeyException.class, () -> key.unwrap(new byte[0], AAD));
       RootKeyException e = assertThrows(RootKeyException.class, () -> other.unwrap(wrapped, AAD));
       assertTrue(e.getMessage().contains(other.id()), e.getMessage());
@@ -77,7 +83,9 @@ class FileRootKeyTest {
     List<String> failures = new ArrayList<>();
     int run = 0;
     for (JsonNode group : root.get("testGroups")) {
-      if (group.get("keySize").asInt() != 256 || group.get("ivSize").asInt() != 96 || group.get("tagSize").asInt() != 128) {
+      if (group.get("keySize").asInt() != 256
+          || group.get("ivSize").asInt() != 96
+          || group.get("tagSize").asInt() != 128) {
         continue;
       }
       for (JsonNode t : group.get("tests")) {
@@ -120,7 +128,8 @@ class FileRootKeyTest {
     }
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     assertEquals(32, Files.size(file));
-    try (FileRootKey again = FileRootKey.createIfMissing(file); FileRootKey loaded = FileRootKey.load(file)) {
+    try (FileRootKey again = FileRootKey.createIfMissing(file);
+        FileRootKey loaded = FileRootKey.load(file)) {
       assertEquals(id, again.id());
       assertEquals(id, loaded.id());
     }
@@ -132,20 +141,24 @@ class FileRootKeyTest {
   @Test
   void badFilesAreRefusedWithClearMessages() throws IOException {
     Path missing = dir.resolve("missing.key");
-    assertEquals("root key file " + missing + " does not exist",
+    assertEquals(
+        "root key file " + missing + " does not exist",
         assertThrows(RootKeyException.class, () -> FileRootKey.load(missing)).getMessage());
 
     Path shortFile = writeOwnerOnly("short.key", new byte[31]);
-    assertEquals("root key file " + shortFile + " must hold exactly 32 bytes, got 31",
+    assertEquals(
+        "root key file " + shortFile + " must hold exactly 32 bytes, got 31",
         assertThrows(RootKeyException.class, () -> FileRootKey.load(shortFile)).getMessage());
 
     Path longFile = writeOwnerOnly("long.key", new byte[33]);
-    assertEquals("root key file " + longFile + " must hold exactly 32 bytes, got 33",
+    assertEquals(
+        "root key file " + longFile + " must hold exactly 32 bytes, got 33",
         assertThrows(RootKeyException.class, () -> FileRootKey.load(longFile)).getMessage());
 
     Path shared = writeOwnerOnly("shared.key", new byte[32]);
     Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
-    assertEquals("root key file " + shared + " is accessible by other users (mode rw-r--r--); chmod 600 it",
+    assertEquals(
+        "root key file " + shared + " is accessible by other users (mode rw-r--r--); chmod 600 it",
         assertThrows(RootKeyException.class, () -> FileRootKey.load(shared)).getMessage());
 
     assertThrows(RootKeyException.class, () -> FileRootKey.load(dir));
@@ -179,12 +192,19 @@ class FileRootKeyTest {
     FileRootKey key = newKey("root.key");
     byte[] wrapped = key.wrap(new byte[32], AAD);
     key.close();
-    assertEquals(ErrorCode.UNAVAILABLE, assertThrows(KeyserverException.class, () -> key.wrap(new byte[32], AAD)).code());
-    assertEquals(ErrorCode.UNAVAILABLE, assertThrows(KeyserverException.class, () -> key.unwrap(wrapped, AAD)).code());
+    assertEquals(
+        ErrorCode.UNAVAILABLE,
+        assertThrows(KeyserverException.class, () -> key.wrap(new byte[32], AAD)).code());
+    assertEquals(
+        ErrorCode.UNAVAILABLE,
+        assertThrows(KeyserverException.class, () -> key.unwrap(wrapped, AAD)).code());
   }
 
   private Path writeOwnerOnly(String name, byte[] content) throws IOException {
-    Path file = Files.createFile(dir.resolve(name), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Path file =
+        Files.createFile(
+            dir.resolve(name),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.write(file, content);
     return file;
   }

@@ -46,7 +46,10 @@ class PassphraseRootKeyTest {
       wrapped = key.wrap(new byte[32], AAD);
       RootKeyCheck.verifyOrInitialize(store, key);
     }
-    String kdf = new String(store.metadata(PassphraseRootKey.KDF_METADATA).orElseThrow(), StandardCharsets.US_ASCII);
+    String kdf =
+        new String(
+            store.metadata(PassphraseRootKey.KDF_METADATA).orElseThrow(),
+            StandardCharsets.US_ASCII);
     assertTrue(kdf.startsWith("argon2id$v=19$m=65536,t=3,p=1$"), kdf);
 
     store.close();
@@ -72,16 +75,21 @@ class PassphraseRootKeyTest {
     try (PassphraseRootKey key = PassphraseRootKey.derive(PASSPHRASE.toCharArray(), store)) {
       RootKeyCheck.verifyOrInitialize(store, key);
     }
-    try (PassphraseRootKey wrong = PassphraseRootKey.derive("correct horse battery stapler".toCharArray(), store)) {
-      RootKeyException e = assertThrows(RootKeyException.class, () -> RootKeyCheck.verifyOrInitialize(store, wrong));
-      assertEquals("the root key does not open this store (wrong key file or passphrase?)", e.getMessage());
+    try (PassphraseRootKey wrong =
+        PassphraseRootKey.derive("correct horse battery stapler".toCharArray(), store)) {
+      RootKeyException e =
+          assertThrows(RootKeyException.class, () -> RootKeyCheck.verifyOrInitialize(store, wrong));
+      assertEquals(
+          "the root key does not open this store (wrong key file or passphrase?)", e.getMessage());
     }
   }
 
   @Test
   void passphraseFileIsReadWithoutTrailingNewline() throws Exception {
-    Path file = Files.createFile(dir.resolve("passphrase"),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Path file =
+        Files.createFile(
+            dir.resolve("passphrase"),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, PASSPHRASE + "\n");
     try (PassphraseRootKey fromFile = PassphraseRootKey.fromFile(file, store);
         PassphraseRootKey direct = PassphraseRootKey.derive(PASSPHRASE.toCharArray(), store)) {
@@ -93,24 +101,34 @@ class PassphraseRootKeyTest {
 
   @Test
   void badPassphraseSourcesAreRefused() throws Exception {
-    RootKeyException unset = assertThrows(RootKeyException.class,
-        () -> PassphraseRootKey.fromEnvironment("KEYWARD_TEST_SURELY_UNSET_VARIABLE", store));
-    assertEquals("environment variable KEYWARD_TEST_SURELY_UNSET_VARIABLE (root key passphrase) is not set or empty",
+    RootKeyException unset =
+        assertThrows(
+            RootKeyException.class,
+            () -> PassphraseRootKey.fromEnvironment("KEYWARD_TEST_SURELY_UNSET_VARIABLE", store));
+    assertEquals(
+        "environment variable KEYWARD_TEST_SURELY_UNSET_VARIABLE (root key passphrase) is not set"
+            + " or empty",
         unset.getMessage());
-    RootKeyException tooShort = assertThrows(RootKeyException.class,
-        () -> PassphraseRootKey.derive("short".toCharArray(), store));
+    RootKeyException tooShort =
+        assertThrows(
+            RootKeyException.class, () -> PassphraseRootKey.derive("short".toCharArray(), store));
     assertFalse(tooShort.getMessage().contains("short"));
-    assertThrows(RootKeyException.class,
-        () -> PassphraseRootKey.fromFile(dir.resolve("nope"), store));
+    assertThrows(
+        RootKeyException.class, () -> PassphraseRootKey.fromFile(dir.resolve("nope"), store));
   }
 
   @Test
   void tamperedParametersAreRefused() {
-    store.putMetadata(PassphraseRootKey.KDF_METADATA,
-        "argon2id$v=19$m=99999999,t=3,p=1$AAAAAAAAAAAAAAAAAAAAAA==".getBytes(StandardCharsets.US_ASCII));
-    assertThrows(RootKeyException.class, () -> PassphraseRootKey.derive(PASSPHRASE.toCharArray(), store));
-    store.putMetadata(PassphraseRootKey.KDF_METADATA, "scrypt$whatever".getBytes(StandardCharsets.US_ASCII));
-    assertThrows(RootKeyException.class, () -> PassphraseRootKey.derive(PASSPHRASE.toCharArray(), store));
+    store.putMetadata(
+        PassphraseRootKey.KDF_METADATA,
+        "argon2id$v=19$m=99999999,t=3,p=1$AAAAAAAAAAAAAAAAAAAAAA=="
+            .getBytes(StandardCharsets.US_ASCII));
+    assertThrows(
+        RootKeyException.class, () -> PassphraseRootKey.derive(PASSPHRASE.toCharArray(), store));
+    store.putMetadata(
+        PassphraseRootKey.KDF_METADATA, "scrypt$whatever".getBytes(StandardCharsets.US_ASCII));
+    assertThrows(
+        RootKeyException.class, () -> PassphraseRootKey.derive(PASSPHRASE.toCharArray(), store));
   }
 
   @Test

@@ -72,7 +72,8 @@ class JdbcKeyStoreTest {
   @Test
   void createFindAndList() {
     WrappedSecret first = secret();
-    KeySettings settings = new KeySettings(Optional.of(Duration.ofDays(30)), OptionalLong.of(1_000_000));
+    KeySettings settings =
+        new KeySettings(Optional.of(Duration.ofDays(30)), OptionalLong.of(1_000_000));
     KeyRecord created = store.createKey("payments", settings, first, clock.instant());
     store.createKey("alpha", KeySettings.NONE, secret(), clock.instant());
 
@@ -85,7 +86,8 @@ class JdbcKeyStoreTest {
     assertEquals(Optional.of(first), v1.wrappedSecret());
     assertEquals(Optional.of(created), store.findKey("payments"));
     assertEquals(Optional.empty(), store.findKey("missing"));
-    assertEquals(List.of("alpha", "payments"), store.listKeys().stream().map(KeyRecord::name).toList());
+    assertEquals(
+        List.of("alpha", "payments"), store.listKeys().stream().map(KeyRecord::name).toList());
     assertEquals(created, store.listKeys().get(1));
   }
 
@@ -94,20 +96,27 @@ class JdbcKeyStoreTest {
     WrappedSecret first = secret();
     store.createKey("k", KeySettings.NONE, first, clock.instant());
     assertEquals(
-        ErrorCode.ALREADY_EXISTS, codeOf(() -> store.createKey("k", KeySettings.NONE, secret(), clock.instant())));
+        ErrorCode.ALREADY_EXISTS,
+        codeOf(() -> store.createKey("k", KeySettings.NONE, secret(), clock.instant())));
     assertEquals(Optional.of(first), store.findKey("k").orElseThrow().primary().wrappedSecret());
   }
 
   @Test
   void badInputIsRejected() {
-    assertEquals(ErrorCode.INVALID_ARGUMENT, codeOf(() -> store.createKey("", KeySettings.NONE, secret(), clock.instant())));
+    assertEquals(
+        ErrorCode.INVALID_ARGUMENT,
+        codeOf(() -> store.createKey("", KeySettings.NONE, secret(), clock.instant())));
     assertEquals(
         ErrorCode.INVALID_ARGUMENT,
         codeOf(() -> store.createKey("a\nb", KeySettings.NONE, secret(), clock.instant())));
-    KeySettings negative = new KeySettings(Optional.of(Duration.ofSeconds(-5)), OptionalLong.empty());
+    KeySettings negative =
+        new KeySettings(Optional.of(Duration.ofSeconds(-5)), OptionalLong.empty());
     KeyserverException e =
-        assertThrows(KeyserverException.class, () -> store.createKey("k", negative, secret(), clock.instant()));
-    assertEquals("rotation period must be a positive whole number of seconds, got PT-5S", e.getMessage());
+        assertThrows(
+            KeyserverException.class,
+            () -> store.createKey("k", negative, secret(), clock.instant()));
+    assertEquals(
+        "rotation period must be a positive whole number of seconds, got PT-5S", e.getMessage());
     store.createKey("k", KeySettings.NONE, secret(), clock.instant());
     assertEquals(
         ErrorCode.INVALID_ARGUMENT,
@@ -124,11 +133,14 @@ class JdbcKeyStoreTest {
     WrappedSecret second = secret();
     KeyRecord rotated = store.addPrimaryVersion("k", v -> second, clock.instant());
     assertEquals(2, rotated.primaryVersion());
-    assertEquals(List.of(1, 2), rotated.versions().stream().map(KeyVersionRecord::version).toList());
+    assertEquals(
+        List.of(1, 2), rotated.versions().stream().map(KeyVersionRecord::version).toList());
     assertEquals(Optional.of(second), rotated.primary().wrappedSecret());
     assertEquals(clock.instant(), rotated.primary().createdAt());
     assertEquals(VersionState.ENABLED, rotated.version(1).orElseThrow().state());
-    assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> store.addPrimaryVersion("nope", v -> secret(), clock.instant())));
+    assertEquals(
+        ErrorCode.NOT_FOUND,
+        codeOf(() -> store.addPrimaryVersion("nope", v -> secret(), clock.instant())));
   }
 
   @Test
@@ -165,8 +177,12 @@ class JdbcKeyStoreTest {
     assertEquals(
         key.versions().stream().map(KeyVersionRecord::version).toList(),
         java.util.stream.IntStream.rangeClosed(1, 201).boxed().toList());
-    try (Connection c = raw(); ResultSet rs = c.createStatement().executeQuery(
-        "SELECT COUNT(DISTINCT primary_version), MAX(primary_version) FROM named_keys")) {
+    try (Connection c = raw();
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT COUNT(DISTINCT primary_version), MAX(primary_version) FROM"
+                        + " named_keys")) {
       rs.next();
       assertEquals(1, rs.getInt(1));
       assertEquals(201, rs.getInt(2));
@@ -183,26 +199,42 @@ class JdbcKeyStoreTest {
         codeOf(() -> store.setVersionState("k", 2, VersionState.DISABLED, Optional.empty())));
     assertEquals(
         ErrorCode.FAILED_PRECONDITION,
-        codeOf(() -> store.setVersionState("k", 2, VersionState.DESTROY_SCHEDULED, Optional.of(clock.instant()))));
+        codeOf(
+            () ->
+                store.setVersionState(
+                    "k", 2, VersionState.DESTROY_SCHEDULED, Optional.of(clock.instant()))));
     assertEquals(
-        ErrorCode.NOT_FOUND, codeOf(() -> store.setVersionState("k", 3, VersionState.DISABLED, Optional.empty())));
+        ErrorCode.NOT_FOUND,
+        codeOf(() -> store.setVersionState("k", 3, VersionState.DISABLED, Optional.empty())));
     assertEquals(
         ErrorCode.INVALID_ARGUMENT,
-        codeOf(() -> store.setVersionState("k", 1, VersionState.DESTROY_SCHEDULED, Optional.empty())));
+        codeOf(
+            () -> store.setVersionState("k", 1, VersionState.DESTROY_SCHEDULED, Optional.empty())));
     assertEquals(
         ErrorCode.INVALID_ARGUMENT,
         codeOf(() -> store.setVersionState("k", 1, VersionState.DESTROYED, Optional.empty())));
 
     assertEquals(
         VersionState.DISABLED,
-        store.setVersionState("k", 1, VersionState.DISABLED, Optional.empty()).version(1).orElseThrow().state());
+        store
+            .setVersionState("k", 1, VersionState.DISABLED, Optional.empty())
+            .version(1)
+            .orElseThrow()
+            .state());
     assertEquals(
         VersionState.ENABLED,
-        store.setVersionState("k", 1, VersionState.ENABLED, Optional.empty()).version(1).orElseThrow().state());
+        store
+            .setVersionState("k", 1, VersionState.ENABLED, Optional.empty())
+            .version(1)
+            .orElseThrow()
+            .state());
 
     Instant at = clock.instant().plus(Duration.ofDays(1));
     KeyVersionRecord scheduled =
-        store.setVersionState("k", 1, VersionState.DESTROY_SCHEDULED, Optional.of(at)).version(1).orElseThrow();
+        store
+            .setVersionState("k", 1, VersionState.DESTROY_SCHEDULED, Optional.of(at))
+            .version(1)
+            .orElseThrow();
     assertEquals(VersionState.DESTROY_SCHEDULED, scheduled.state());
     assertEquals(Optional.of(at), scheduled.destroyAt());
 
@@ -217,7 +249,8 @@ class JdbcKeyStoreTest {
     assertEquals(
         ErrorCode.FAILED_PRECONDITION,
         codeOf(() -> store.setVersionState("k", 1, VersionState.ENABLED, Optional.empty())));
-    assertEquals(VersionState.DESTROYED, store.findKey("k").orElseThrow().version(1).orElseThrow().state());
+    assertEquals(
+        VersionState.DESTROYED, store.findKey("k").orElseThrow().version(1).orElseThrow().state());
   }
 
   @Test
@@ -226,8 +259,10 @@ class JdbcKeyStoreTest {
     store.addPrimaryVersion("k", v -> secret(), clock.instant());
     assertEquals(2, store.setMinDecryptionVersion("k", 2).minDecryptionVersion());
     assertEquals(1, store.setMinDecryptionVersion("k", 1).minDecryptionVersion());
-    assertEquals(ErrorCode.FAILED_PRECONDITION, codeOf(() -> store.setMinDecryptionVersion("k", 3)));
-    assertEquals(ErrorCode.FAILED_PRECONDITION, codeOf(() -> store.setMinDecryptionVersion("k", 0)));
+    assertEquals(
+        ErrorCode.FAILED_PRECONDITION, codeOf(() -> store.setMinDecryptionVersion("k", 3)));
+    assertEquals(
+        ErrorCode.FAILED_PRECONDITION, codeOf(() -> store.setMinDecryptionVersion("k", 0)));
     assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> store.setMinDecryptionVersion("x", 1)));
     assertEquals(1, store.findKey("k").orElseThrow().minDecryptionVersion());
   }
@@ -243,8 +278,10 @@ class JdbcKeyStoreTest {
     store.destroyDueVersions(clock.instant());
 
     try (Connection c = raw();
-        PreparedStatement s = c.prepareStatement(
-            "SELECT wrapped_secret, root_key_id, state FROM key_versions WHERE key_name = 'k' AND version = 1")) {
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT wrapped_secret, root_key_id, state FROM key_versions WHERE key_name = 'k'"
+                    + " AND version = 1")) {
       try (ResultSet rs = s.executeQuery()) {
         assertTrue(rs.next());
         assertNull(rs.getBytes(1));
@@ -252,7 +289,8 @@ class JdbcKeyStoreTest {
         assertEquals("DESTROYED", rs.getString(3));
       }
     }
-    assertFalse(containsBytes(doomed.ciphertext()), "wrapped secret bytes still in the database files");
+    assertFalse(
+        containsBytes(doomed.ciphertext()), "wrapped secret bytes still in the database files");
   }
 
   @Test
@@ -277,7 +315,9 @@ class JdbcKeyStoreTest {
     clock.advance(Duration.ofMinutes(1));
     assertEquals(2, store.putPolicy("doc: 2", Optional.empty(), clock.instant()).revision());
     KeyserverException stale =
-        assertThrows(KeyserverException.class, () -> store.putPolicy("doc: 3", Optional.of(1L), clock.instant()));
+        assertThrows(
+            KeyserverException.class,
+            () -> store.putPolicy("doc: 3", Optional.of(1L), clock.instant()));
     assertEquals(ErrorCode.FAILED_PRECONDITION, stale.code());
     assertEquals("policy revision is 2, expected 1", stale.getMessage());
     assertEquals(Optional.of(new StoredPolicy("doc: 2", 2, clock.instant())), store.policy());
@@ -315,8 +355,14 @@ class JdbcKeyStoreTest {
   }
 
   @Test
-  void newDatabaseFileIsOwnerOnly() throws IOException {
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+  void newDatabaseFilesAreOwnerOnly() throws IOException {
+    store.putMetadata("m", new byte[] {1});
+    for (Path p : List.of(file, Path.of(file + "-wal"), Path.of(file + "-shm"))) {
+      assertEquals(
+          "rw-------",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(p)),
+          p.toString());
+    }
   }
 
   @Test
@@ -325,7 +371,8 @@ class JdbcKeyStoreTest {
     byte[] noise = new byte[8192];
     RANDOM.nextBytes(noise);
     Files.write(garbage, noise);
-    KeyserverException e = assertThrows(KeyserverException.class, () -> Stores.open("sqlite:" + garbage));
+    KeyserverException e =
+        assertThrows(KeyserverException.class, () -> Stores.open("sqlite:" + garbage));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
     assertTrue(e.getCause() != null);
   }
@@ -334,7 +381,8 @@ class JdbcKeyStoreTest {
   void unwritableLocationIsUnavailable() throws IOException {
     Path notADirectory = dir.resolve("plain-file");
     Files.writeString(notADirectory, "x");
-    assertEquals(ErrorCode.UNAVAILABLE, codeOf(() -> Stores.open(notADirectory.resolve("k.db").toString())));
+    assertEquals(
+        ErrorCode.UNAVAILABLE, codeOf(() -> Stores.open(notADirectory.resolve("k.db").toString())));
     assertEquals(ErrorCode.UNAVAILABLE, codeOf(() -> Stores.open("jdbc:sqlite:" + dir)));
   }
 
@@ -343,7 +391,8 @@ class JdbcKeyStoreTest {
     assertEquals(Path.of("/x/k.db"), Database.sqliteFile("sqlite:/x/k.db"));
     assertEquals(Path.of("/x/k.db"), Database.sqliteFile("jdbc:sqlite:/x/k.db"));
     assertEquals(Path.of("/x/k.db"), Database.sqliteFile("/x/k.db"));
-    assertEquals(ErrorCode.INVALID_ARGUMENT, codeOf(() -> Database.sqliteFile("postgresql://db/keyward")));
+    assertEquals(
+        ErrorCode.INVALID_ARGUMENT, codeOf(() -> Database.sqliteFile("postgresql://db/keyward")));
     assertEquals(ErrorCode.INVALID_ARGUMENT, codeOf(() -> Database.sqliteFile("sqlite::memory:")));
     assertEquals(ErrorCode.INVALID_ARGUMENT, codeOf(() -> Database.sqliteFile(" ")));
   }
