@@ -62,6 +62,7 @@ public final class Policy {
       Map<String, String> context) {
     Objects.requireNonNull(caller, "caller");
     Objects.requireNonNull(operation, "operation");
+    Objects.requireNonNull(keyName, "keyName");
     Objects.requireNonNull(context, "context");
     String key = keyName.orElse(null);
     if (key == null && !operation.isAdmin()) {

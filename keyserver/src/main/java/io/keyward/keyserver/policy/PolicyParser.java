@@ -122,6 +122,9 @@ final class PolicyParser {
           issuer = string(m.get("issuer"), where + " match.issuer");
           if (issuer != null && issuer.isEmpty()) {
             error(m.get("issuer"), where + ": match.issuer must not be empty");
+          } else if (issuer != null && issuer.indexOf('*') >= 0) {
+            // A '*' here would be compared literally and silently never match.
+            error(m.get("issuer"), where + ": match.issuer is compared exactly; '*' is not allowed");
           }
         }
         subject = glob(m.get("subject"), where + " match.subject");

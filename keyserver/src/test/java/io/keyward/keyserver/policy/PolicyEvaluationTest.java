@@ -242,6 +242,37 @@ class PolicyEvaluationTest {
   }
 
   @Test
+  void trustDomainAndPodPlaceholders() throws Exception {
+    Policy p =
+        policy(
+            "rules:\n"
+                + "  - name: by-domain\n"
+                + "    match: {subject: \"spiffe://**\"}\n"
+                + "    keys: [k]\n"
+                + "    operations: [encrypt]\n"
+                + "    context: {domain: \"{spiffeTrustDomain}\"}\n"
+                + "  - name: by-pod\n"
+                + "    match: {namespace: a}\n"
+                + "    keys: [k]\n"
+                + "    operations: [encrypt]\n"
+                + "    context: {pod: \"{pod}\", issuer: \"{issuer}\"}\n");
+    WorkloadIdentity svid = spiffe("prod.example", "/billing");
+    assertTrue(p.evaluate(svid, Operation.ENCRYPT, Optional.of("k"), Map.of("domain", "prod.example")).allowed());
+    assertFalse(p.evaluate(svid, Operation.ENCRYPT, Optional.of("k"), Map.of("domain", "dev.example")).allowed());
+    WorkloadIdentity pod = serviceAccount("a", "app");
+    assertTrue(
+        p.evaluate(pod, Operation.ENCRYPT, Optional.of("k"),
+                Map.of("pod", "app-7d9f8-abcde", "issuer", K8S))
+            .allowed());
+    WorkloadIdentity noPod =
+        new WorkloadIdentity(K8S, "system:serviceaccount:a:app", Optional.of("a"),
+            Optional.of("app"), Optional.empty(), Optional.empty(), EXP);
+    assertFalse(
+        p.evaluate(noPod, Operation.ENCRYPT, Optional.of("k"), Map.of("pod", "", "issuer", K8S))
+            .allowed());
+  }
+
+  @Test
   void subjectAndKeyGlobs() throws Exception {
     Policy p =
         policy(

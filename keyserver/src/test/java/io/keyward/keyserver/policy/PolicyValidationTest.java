@@ -110,6 +110,19 @@ class PolicyValidationTest {
   }
 
   @Test
+  void issuerIsExactNotAPattern() {
+    String yaml =
+        "rules:\n"
+            + "  - name: r\n"
+            + "    match: {issuer: \"https://*.example\"}\n"
+            + "    keys: [k]\n"
+            + "    operations: [encrypt]\n";
+    assertEquals(
+        List.of("line 3: rule 'r': match.issuer is compared exactly; '*' is not allowed"),
+        errors(yaml));
+  }
+
+  @Test
   void unknownOperations() {
     String yaml =
         "rules:\n"
