@@ -1,0 +1,111 @@
+package io.keyward.bench;
+
+import io.keyward.keyserver.KeyserverLauncher;
+import io.keyward.keyserver.config.ConfigException;
+import io.keyward.keyserver.config.ServerConfig;
+import io.keyward.testing.TestCertificates;
+import io.keyward.testing.TestTokenIssuer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A production-configured keyserver in a temporary folder: YAML configuration read by {@link
+ * ServerConfig#load}, started by {@link KeyserverLauncher} (Netty, TLS, SQLite, file root key,
+ * hash-chained audit with fsync, JWT verification against a JWKS file), listening on a free
+ * loopback port.
+ */
+final class BenchKeyserver implements AutoCloseable {
+  static final String ISSUER = "https://kubernetes.bench";
+  static final String KEY = "bench";
+  static final String NAMESPACE = "bench";
+  static final String WORKLOAD = "load";
+  /** The context every bench call carries; {@code tenant} is bound to the caller's namespace. */
+  static final Map<String, String> CONTEXT = Map.of("tenant", NAMESPACE, "purpose", "load-test");
+
+  private static final String POLICY = """
+      rules:
+        - name: operators
+          match:
+            issuer: %1$s
+            subject: "system:serviceaccount:keyward-system:admin"
+          keys: ["**"]
+          operations: [all]
+        - name: bench-load
+          match:
+            issuer: %1$s
+            subject: "system:serviceaccount:%2$s:%3$s"
+          keys: ["%4$s"]
+          operations: [encrypt, decrypt]
+          context:
+            tenant: "{namespace}"
+      """.formatted(ISSUER, NAMESPACE, WORKLOAD, KEY);
+
+  private final KeyserverLauncher.Running running;
+  private final TestTokenIssuer issuer;
+  private final TestCertificates certificates;
+
+  private BenchKeyserver(KeyserverLauncher.Running running, TestTokenIssuer issuer, TestCertificates certificates) {
+    this.running = running;
+    this.issuer = issuer;
+    this.certificates = certificates;
+  }
+
+  /** Writes certificates, JWKS, policy and configuration into {@code dir} and starts the server. */
+  static BenchKeyserver start(Path dir) throws IOException, ConfigException, KeyserverLauncher.StartupException {
+    TestCertificates certificates = TestCertificates.create(dir);
+    TestTokenIssuer issuer = TestTokenIssuer.create(ISSUER);
+    Path jwks = issuer.writeJwks(dir.resolve("jwks.json"));
+    Path policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
+    String yaml = """
+        listen: 127.0.0.1:0
+        metricsListen: ""
+        tls:
+          certFile: %s
+          keyFile: %s
+        store: sqlite:%s
+        rootKey:
+          file: %s
+          createIfMissing: true
+        identity:
+          audience: keyward
+          issuers:
+            - issuer: %s
+              jwksFile: %s
+        policyFile: %s
+        shutdownGracePeriod: 5s
+        """.formatted(certificates.serverCert(), certificates.serverKey(), dir.resolve("keyward.db"),
+        dir.resolve("root.key"), ISSUER, jwks, policy);
+    Path configFile = Files.writeString(dir.resolve("keyward.yaml"), yaml);
+    // An empty environment: a KEYWARD_* variable of the developer's shell must not change the bench.
+    ServerConfig config = ServerConfig.load(Optional.of(configFile), Map.of(), List.of());
+    return new BenchKeyserver(KeyserverLauncher.start(config, Clock.systemUTC()), issuer, certificates);
+  }
+
+  int port() {
+    return running.grpcPort();
+  }
+
+  Path caCertificate() {
+    return certificates.caCert();
+  }
+
+  /** A projected service-account token of the bench workload (one hour). */
+  String workloadToken() {
+    return issuer.kubernetesToken(NAMESPACE, WORKLOAD);
+  }
+
+  /** A token of the operator identity, allowed every admin operation. */
+  String adminToken() {
+    return issuer.kubernetesToken("keyward-system", "admin");
+  }
+
+  @Override
+  public void close() {
+    running.close();
+  }
+}

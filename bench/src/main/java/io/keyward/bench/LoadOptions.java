@@ -1,0 +1,211 @@
+package io.keyward.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of one {@link KeyserverLoad} run. Immutable; build with {@link #builder()} or parse
+ * command-line flags with {@link #parse(List)}.
+ */
+public final class LoadOptions {
+  static final String USAGE = """
+      usage: KeyserverLoad [--in-flight N] [--warmup D] [--duration D] [--channels N]
+                           [--deadline D] [--time-limit D] [--out FILE]
+        --in-flight   calls in flight at every moment (default 64)
+        --warmup      warm-up per phase, not measured (default 5s)
+        --duration    measured time per phase (default 15s)
+        --channels    TLS connections the calls are spread over (default 2)
+        --deadline    deadline of every call (default 10s)
+        --time-limit  the whole run stops after this (default: 3 x (warmup + duration) + 2m)
+        --out         also write the results as JSON to FILE
+      durations: 500ms, 15s, 2m or ISO-8601 (PT15S)""";
+
+  private final int inFlight;
+  private final Duration warmup;
+  private final Duration duration;
+  private final int channels;
+  private final Duration deadline;
+  private final Duration timeLimit;
+  private final Optional<Path> out;
+
+  private LoadOptions(Builder b) {
+    this.inFlight = b.inFlight;
+    this.warmup = b.warmup;
+    this.duration = b.duration;
+    this.channels = b.channels;
+    this.deadline = b.deadline;
+    this.timeLimit = b.timeLimit != null
+        ? b.timeLimit
+        : warmup.plus(duration).multipliedBy(3).plus(Duration.ofMinutes(2));
+    this.out = b.out;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Parses {@code --name value} or {@code --name=value} flags.
+   *
+   * @throws IllegalArgumentException naming the flag and the bad value; unknown flags are errors
+   */
+  public static LoadOptions parse(List<String> args) {
+    Builder b = builder();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String name = arg;
+      String value;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      } else if (i + 1 < args.size()) {
+        value = args.get(++i);
+      } else {
+        throw new IllegalArgumentException(arg + " needs a value");
+      }
+      switch (name) {
+        case "--in-flight" -> b.inFlight(integer(name, value));
+        case "--warmup" -> b.warmup(duration(name, value));
+        case "--duration" -> b.duration(duration(name, value));
+        case "--channels" -> b.channels(integer(name, value));
+        case "--deadline" -> b.deadline(duration(name, value));
+        case "--time-limit" -> b.timeLimit(duration(name, value));
+        case "--out" -> b.out(Path.of(value));
+        default -> throw new IllegalArgumentException("unknown flag '" + name + "'");
+      }
+    }
+    return b.build();
+  }
+
+  /** Calls kept in flight during every phase. */
+  public int inFlight() { return inFlight; }
+
+  /** Unmeasured time at the start of each phase. */
+  public Duration warmup() { return warmup; }
+
+  /** Measured time of each phase. */
+  public Duration duration() { return duration; }
+
+  /** TLS connections (gRPC channels) the calls are spread over, round robin. */
+  public int channels() { return channels; }
+
+  /** Deadline set on every call. */
+  public Duration deadline() { return deadline; }
+
+  /** The run is abandoned (and fails) when it takes longer than this, start-up included. */
+  public Duration timeLimit() { return timeLimit; }
+
+  /** Where the JSON results go, if anywhere. */
+  public Optional<Path> out() { return out; }
+
+  @Override
+  public String toString() {
+    return "in-flight=" + inFlight + ", warmup=" + warmup + ", duration=" + duration + ", channels="
+        + channels + ", deadline=" + deadline + ", time-limit=" + timeLimit;
+  }
+
+  static int integer(String flag, String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " must be a whole number, got '" + value + "'");
+    }
+  }
+
+  static Duration duration(String flag, String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (v.startsWith("p")) {
+        return Duration.parse(v.toUpperCase(Locale.ROOT));
+      }
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      long n = Long.parseLong(v.substring(0, Math.max(0, v.length() - 1)));
+      switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
+        case 's': return Duration.ofSeconds(n);
+        case 'm': return Duration.ofMinutes(n);
+        case 'h': return Duration.ofHours(n);
+        default: break;
+      }
+    } catch (NumberFormatException | DateTimeParseException e) {
+      // fall through to the common message
+    }
+    throw new IllegalArgumentException(
+        flag + " must be a duration such as 500ms, 15s, 2m or PT15S, got '" + value + "'");
+  }
+
+  /** Validating builder; defaults are those of the issue (64 in flight, 5 s warm-up, 15 s). */
+  public static final class Builder {
+    private int inFlight = 64;
+    private Duration warmup = Duration.ofSeconds(5);
+    private Duration duration = Duration.ofSeconds(15);
+    private int channels = 2;
+    private Duration deadline = Duration.ofSeconds(10);
+    private Duration timeLimit;
+    private Optional<Path> out = Optional.empty();
+
+    private Builder() {}
+
+    public Builder inFlight(int v) {
+      if (v < 1 || v > 10_000) {
+        throw new IllegalArgumentException("in-flight must be within 1..10000, got " + v);
+      }
+      this.inFlight = v;
+      return this;
+    }
+
+    public Builder warmup(Duration v) {
+      if (v.isNegative()) {
+        throw new IllegalArgumentException("warm-up must not be negative, got " + v);
+      }
+      this.warmup = v;
+      return this;
+    }
+
+    public Builder duration(Duration v) {
+      this.duration = positive("duration", v);
+      return this;
+    }
+
+    public Builder channels(int v) {
+      if (v < 1 || v > 64) {
+        throw new IllegalArgumentException("channels must be within 1..64, got " + v);
+      }
+      this.channels = v;
+      return this;
+    }
+
+    public Builder deadline(Duration v) {
+      this.deadline = positive("deadline", v);
+      return this;
+    }
+
+    public Builder timeLimit(Duration v) {
+      this.timeLimit = positive("time limit", v);
+      return this;
+    }
+
+    public Builder out(Path v) {
+      this.out = Optional.of(Objects.requireNonNull(v, "out"));
+      return this;
+    }
+
+    public LoadOptions build() {
+      return new LoadOptions(this);
+    }
+
+    private static Duration positive(String what, Duration v) {
+      if (v.isNegative() || v.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + v);
+      }
+      return v;
+    }
+  }
+}

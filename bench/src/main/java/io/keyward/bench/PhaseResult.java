@@ -1,0 +1,45 @@
+package io.keyward.bench;
+
+import java.time.Duration;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one phase measured. Latencies are in microseconds, from the client's point of view (TLS,
+ * gRPC, authentication, authorization, audit commit and the operation itself).
+ *
+ * @param name the RPC measured
+ * @param operations calls completed successfully inside the measured window
+ * @param measured length of the measured window
+ * @param opsPerSecond {@code operations} per second of {@code measured}
+ * @param errors failed calls by gRPC status code (or {@code WRONG_RESPONSE}), warm-up included
+ */
+public record PhaseResult(
+    String name,
+    long operations,
+    Duration measured,
+    double opsPerSecond,
+    long p50Micros,
+    long p99Micros,
+    long p999Micros,
+    long maxMicros,
+    double meanMicros,
+    Map<String, Long> errors) {
+
+  public PhaseResult {
+    errors = Map.copyOf(errors);
+  }
+
+  static PhaseResult of(String name, Histogram h, Duration measured, Map<String, Long> errors) {
+    double seconds = measured.toNanos() / 1e9;
+    long count = h.getTotalCount();
+    return new PhaseResult(name, count, measured, seconds > 0 ? count / seconds : 0,
+        h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+        h.getMaxValue(), count > 0 ? h.getMean() : 0, errors);
+  }
+
+  /** Failed calls of this phase, whatever their code. */
+  public long errorCount() {
+    return errors.values().stream().mapToLong(Long::longValue).sum();
+  }
+}
