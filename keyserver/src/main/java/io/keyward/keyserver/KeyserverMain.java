@@ -20,7 +20,8 @@ public final class KeyserverMain {
     System.exit(run(args));
   }
 
-  static int run(String[] args) {
+  /** Runs the server until it is stopped; returns the process exit code. */
+  public static int run(String[] args) {
     Optional<Path> configFile = Optional.empty();
     List<String> rest = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
