@@ -54,7 +54,7 @@ class KnownAnswerVectorsTest {
     byte[] dekBytes = HEX.parseHex(v.get("dek").asText());
     DataKey key = DataKey.deriveFromInsecureBytes(dekBytes);
     Map<String, String> context = new LinkedHashMap<>();
-    v.get("context").fields().forEachRemaining(e -> context.put(e.getKey(), e.getValue().asText()));
+    v.get("context").forEachEntry((k, value) -> context.put(k, value.asText()));
     byte[] canonical = CanonicalContext.encode(context);
     byte[] ciphertext = HEX.parseHex(v.get("ciphertext").asText());
     byte[] plaintext = HEX.parseHex(v.get("plaintext").asText());
