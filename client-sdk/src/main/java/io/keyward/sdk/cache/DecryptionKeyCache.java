@@ -2,7 +2,6 @@ package io.keyward.sdk.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.keyward.sdk.KeyserverUnavailableException;
 import java.time.Duration;
@@ -42,23 +41,9 @@ public final class DecryptionKeyCache<K, V> {
     this.cache = Caffeine.newBuilder()
         .maximumSize(maxEntries)
         .ticker(ticker)
-        .expireAfter(new Expiry<K, Entry<V>>() {
-          // An entry dies maxAge + grace after its load, however often it is re-put.
-          @Override
-          public long expireAfterCreate(K key, Entry<V> e, long now) {
-            return Math.max(0, e.loadedAt + lifetime - now);
-          }
-
-          @Override
-          public long expireAfterUpdate(K key, Entry<V> e, long now, long current) {
-            return Math.max(0, e.loadedAt + lifetime - now);
-          }
-
-          @Override
-          public long expireAfterRead(K key, Entry<V> e, long now, long current) {
-            return current;
-          }
-        })
+        // Bounds memory only: freshness and grace are decided from Entry.loadedAt below, so an
+        // entry re-put within its grace cannot be served past maxAge + grace.
+        .expireAfterWrite(Duration.ofNanos(lifetime))
         .build();
   }
 
