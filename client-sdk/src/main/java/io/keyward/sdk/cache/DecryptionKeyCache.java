@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.keyward.sdk.KeyserverUnavailableException;
 import java.time.Duration;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Unwrapped data keys for decryption, looked up by a digest of (wrapped DEK, context).
@@ -18,6 +20,8 @@ import java.util.function.Function;
  * keyserver call.
  */
 public final class DecryptionKeyCache<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(DecryptionKeyCache.class);
+
   private final Cache<K, Entry<V>> cache;
   private final Ticker ticker;
   private final long maxAgeNanos;
@@ -68,7 +72,8 @@ public final class DecryptionKeyCache<K, V> {
         return new Entry<>(loader.apply(k), ticker.read());
       } catch (KeyserverUnavailableException unavailable) {
         if (current != null && now - current.loadedAt < maxAgeNanos + graceNanos) {
-          return current; // keyserver down: serve within the grace
+          LOG.debug("keyserver unavailable; using a cached data key within its grace period");
+          return current;
         }
         failure[0] = unavailable;
         return null;
