@@ -10,6 +10,6 @@ public final class DecryptionFailedException extends KeywardException {
   private static final String MESSAGE = "decryption failed";
 
   public DecryptionFailedException() {
-    super(MESSAGE);
+    super(MESSAGE, true); // no stack trace: it would show which check failed
   }
 }

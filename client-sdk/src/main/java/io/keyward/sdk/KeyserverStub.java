@@ -143,7 +143,9 @@ final class KeyserverStub {
             ? new DecryptionFailedException()
             : new InvalidRequestException("keyserver rejected the request as malformed");
       default:
-        return new KeyserverUnavailableException("keyserver call failed: " + code);
+        // UNAVAILABLE, DEADLINE_EXCEEDED and codes the contract does not list. The cause is kept
+        // for the operator (e.g. a TLS handshake failure); it holds no key material or token.
+        return new KeyserverUnavailableException("keyserver call failed: " + code, e);
     }
   }
 

@@ -14,11 +14,19 @@ public abstract sealed class KeywardException extends RuntimeException
         DecryptionFailedException {
 
   KeywardException(String message) {
-    super(message, null, false, false);
+    super(message);
   }
 
   KeywardException(String message, Throwable cause) {
-    super(message, cause, false, false);
+    super(message, cause);
+  }
+
+  /**
+   * Without a stack trace: for failures whose stack trace would tell which check failed, and
+   * which hostile input can make frequent.
+   */
+  KeywardException(String message, boolean withoutStackTrace) {
+    super(message, null, false, !withoutStackTrace);
   }
 
   /** True when the same call may succeed later without any change (only an unavailable keyserver). */

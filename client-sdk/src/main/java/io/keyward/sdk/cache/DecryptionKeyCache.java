@@ -2,11 +2,12 @@ package io.keyward.sdk.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.keyward.sdk.KeyserverUnavailableException;
 import java.time.Duration;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Unwrapped data keys for decryption, looked up by a digest of (wrapped DEK, context).
@@ -19,6 +20,8 @@ import java.util.function.Function;
  * keyserver call.
  */
 public final class DecryptionKeyCache<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(DecryptionKeyCache.class);
+
   private final Cache<K, Entry<V>> cache;
   private final Ticker ticker;
   private final long maxAgeNanos;
@@ -42,23 +45,9 @@ public final class DecryptionKeyCache<K, V> {
     this.cache = Caffeine.newBuilder()
         .maximumSize(maxEntries)
         .ticker(ticker)
-        .expireAfter(new Expiry<K, Entry<V>>() {
-          // An entry dies maxAge + grace after its load, however often it is re-put.
-          @Override
-          public long expireAfterCreate(K key, Entry<V> e, long now) {
-            return Math.max(0, e.loadedAt + lifetime - now);
-          }
-
-          @Override
-          public long expireAfterUpdate(K key, Entry<V> e, long now, long current) {
-            return Math.max(0, e.loadedAt + lifetime - now);
-          }
-
-          @Override
-          public long expireAfterRead(K key, Entry<V> e, long now, long current) {
-            return current;
-          }
-        })
+        // Bounds memory only: freshness and grace are decided from Entry.loadedAt below, so an
+        // entry re-put within its grace cannot be served past maxAge + grace.
+        .expireAfterWrite(Duration.ofNanos(lifetime))
         .build();
   }
 
@@ -83,7 +72,8 @@ public final class DecryptionKeyCache<K, V> {
         return new Entry<>(loader.apply(k), ticker.read());
       } catch (KeyserverUnavailableException unavailable) {
         if (current != null && now - current.loadedAt < maxAgeNanos + graceNanos) {
-          return current; // keyserver down: serve within the grace
+          LOG.debug("keyserver unavailable; using a cached data key within its grace period");
+          return current;
         }
         failure[0] = unavailable;
         return null;

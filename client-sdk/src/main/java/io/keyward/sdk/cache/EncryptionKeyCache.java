@@ -66,10 +66,4 @@ public final class EncryptionKeyCache<K, V> {
   public void invalidateAll() {
     cache.invalidateAll();
   }
-
-  /** Number of cached data keys (approximate, for tests and metrics). */
-  public long size() {
-    cache.cleanUp();
-    return cache.estimatedSize();
-  }
 }

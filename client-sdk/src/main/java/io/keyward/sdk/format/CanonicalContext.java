@@ -22,6 +22,10 @@ public final class CanonicalContext {
   public static final int MAX_VALUE_BYTES = 1024;
 
   private static final byte[] EMPTY = {0, 0};
+  private static final ThreadLocal<CharsetEncoder> STRICT_UTF8 = ThreadLocal.withInitial(() ->
+      StandardCharsets.UTF_8.newEncoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT));
 
   private CanonicalContext() {}
 
@@ -43,11 +47,7 @@ public final class CanonicalContext {
       throw new IllegalArgumentException(
           "context may hold at most " + MAX_ENTRIES + " entries, got " + context.size());
     }
-    CharsetEncoder utf8 =
-        StandardCharsets.UTF_8
-            .newEncoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetEncoder utf8 = STRICT_UTF8.get();
     List<byte[][]> entries = new ArrayList<>(context.size());
     int total = 2;
     for (Map.Entry<String, String> e : context.entrySet()) {
@@ -77,6 +77,13 @@ public final class CanonicalContext {
   private static byte[] utf8(CharsetEncoder encoder, String s, String what) {
     if (s == null) {
       throw new IllegalArgumentException(what + " must not be null");
+    }
+    boolean surrogates = false;
+    for (int i = 0; i < s.length() && !surrogates; i++) {
+      surrogates = Character.isSurrogate(s.charAt(i));
+    }
+    if (!surrogates) {
+      return s.getBytes(StandardCharsets.UTF_8); // fast path: nothing that can be malformed
     }
     try {
       ByteBuffer bytes = encoder.reset().encode(CharBuffer.wrap(s));

@@ -27,12 +27,83 @@ import org.junit.jupiter.api.Test;
 class KnownAnswerVectorsTest {
   private static final HexFormat HEX = HexFormat.of();
 
+  private static JsonNode vectors() throws Exception {
+    try (InputStream in =
+        KnownAnswerVectorsTest.class.getResourceAsStream("/ciphertext-format-v1-vectors.json")) {
+      return new ObjectMapper().readTree(in);
+    }
+  }
+
+  private static JsonNode vector(int id) throws Exception {
+    for (JsonNode v : vectors().get("vectors")) {
+      if (v.get("id").asInt() == id) {
+        return v;
+      }
+    }
+    throw new AssertionError("no vector " + id);
+  }
+
+  /**
+   * Every single-bit flip, every truncation and an appended byte of a known message (vector 2)
+   * and a known three-segment stream (vector 5), segment swaps of the stream, and a changed
+   * context, all fail with the uniform exception.
+   */
+  @Test
+  void everyChangeToAKnownCiphertextFails() throws Exception {
+    List<String> failures = new ArrayList<>();
+    for (int id : new int[] {2, 5}) {
+      JsonNode v = vector(id);
+      boolean stream = v.get("kind").asText().equals("stream");
+      DataKey key = DataKey.deriveFromInsecureBytes(HEX.parseHex(v.get("dek").asText()));
+      byte[] canonical = HEX.parseHex(v.get("canonicalContext").asText());
+      byte[] ct = HEX.parseHex(v.get("ciphertext").asText());
+      List<byte[]> cases = new ArrayList<>();
+      for (int bit = 0; bit < ct.length * 8; bit++) {
+        byte[] bad = ct.clone();
+        bad[bit / 8] ^= (byte) (1 << (bit % 8));
+        cases.add(bad);
+      }
+      for (int length = 0; length < ct.length; length++) {
+        cases.add(java.util.Arrays.copyOf(ct, length));
+      }
+      cases.add(java.util.Arrays.copyOf(ct, ct.length + 1));
+      if (stream) {
+        int h = ct.length - (2 * 1040 + 452 + 16);
+        byte[] swapped = ct.clone();
+        System.arraycopy(ct, h, swapped, h + 1040, 1040);
+        System.arraycopy(ct, h + 1040, swapped, h, 1040);
+        cases.add(swapped);
+      }
+      for (int i = 0; i < cases.size(); i++) {
+        byte[] bad = cases.get(i);
+        expectFailure(failures, "vector " + id + " case " + i, () -> stream
+            ? openStream(key, bad, canonical) : openMessage(key, bad, canonical));
+      }
+      expectFailure(failures, "vector " + id + " other context", () -> stream
+          ? openStream(key, ct, CanonicalContext.encode(Map.of()))
+          : openMessage(key, ct, CanonicalContext.encode(Map.of())));
+    }
+    assertTrue(failures.isEmpty(), failures.size() + " cases:\n" + String.join("\n", failures));
+  }
+
+  interface Attempt {
+    byte[] run() throws Exception;
+  }
+
+  private static void expectFailure(List<String> failures, String what, Attempt attempt) {
+    try {
+      attempt.run();
+      failures.add(what + ": decrypted");
+    } catch (DecryptionFailedException expected) {
+      // the uniform failure
+    } catch (Exception e) {
+      failures.add(what + ": threw " + e);
+    }
+  }
+
   @Test
   void everyVectorBehavesAsItsResultSays() throws Exception {
-    JsonNode root;
-    try (InputStream in = getClass().getResourceAsStream("/ciphertext-format-v1-vectors.json")) {
-      root = new ObjectMapper().readTree(in);
-    }
+    JsonNode root = vectors();
     List<String> failures = new ArrayList<>();
     int valid = 0;
     for (JsonNode v : root.get("vectors")) {
@@ -54,7 +125,7 @@ class KnownAnswerVectorsTest {
     byte[] dekBytes = HEX.parseHex(v.get("dek").asText());
     DataKey key = DataKey.deriveFromInsecureBytes(dekBytes);
     Map<String, String> context = new LinkedHashMap<>();
-    v.get("context").fields().forEachRemaining(e -> context.put(e.getKey(), e.getValue().asText()));
+    v.get("context").forEachEntry((k, value) -> context.put(k, value.asText()));
     byte[] canonical = CanonicalContext.encode(context);
     byte[] ciphertext = HEX.parseHex(v.get("ciphertext").asText());
     byte[] plaintext = HEX.parseHex(v.get("plaintext").asText());
