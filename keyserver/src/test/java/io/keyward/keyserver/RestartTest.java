@@ -18,6 +18,7 @@ import io.keyward.api.v1.KeyVersionRequest;
 import io.keyward.api.v1.KeyVersionState;
 import io.keyward.api.v1.ListAuditRecordsRequest;
 import io.keyward.api.v1.RotateKeyRequest;
+import io.keyward.api.v1.ScheduleKeyVersionDestructionRequest;
 import io.keyward.api.v1.VerifyAuditChainRequest;
 import io.keyward.api.v1.VerifyAuditChainResponse;
 import java.nio.file.Path;
@@ -65,6 +66,11 @@ class RestartTest {
       server.admin().rotateKey(RotateKeyRequest.newBuilder().setName("shared").build());
     }
     server.admin().rotateKey(RotateKeyRequest.newBuilder().setName("a-secrets").build());
+    server.createKey("a-retired");
+    server.admin().rotateKey(RotateKeyRequest.newBuilder().setName("a-retired").build());
+    Key retiring = server.admin().scheduleKeyVersionDestruction(ScheduleKeyVersionDestructionRequest.newBuilder()
+        .setName("a-retired").setVersion(1).setWaitingPeriod(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(7200)).build());
     server.admin().disableKeyVersion(KeyVersionRequest.newBuilder().setName("shared").setVersion(2).build());
     Key sharedBefore = server.admin().getKey(GetKeyRequest.newBuilder().setName("shared").build());
     Key secretsBefore = server.admin().getKey(GetKeyRequest.newBuilder().setName("a-secrets").build());
@@ -104,6 +110,13 @@ class RestartTest {
         .getPrimaryVersion());
     Key after = server.admin().getKey(GetKeyRequest.newBuilder().setName("shared").build());
     assertEquals(KeyVersionState.ENABLED, after.getVersions(1).getState());
+
+    // A destruction scheduled before the restart still happens, at the time it was given.
+    assertEquals(retiring, server.admin().getKey(GetKeyRequest.newBuilder().setName("a-retired").build()));
+    server.clock.advance(java.time.Duration.ofHours(2));
+    server.keyserver.runMaintenance();
+    assertEquals(KeyVersionState.DESTROYED,
+        server.admin().getKey(GetKeyRequest.newBuilder().setName("a-retired").build()).getVersions(0).getState());
 
     // The chain continues where it stopped: the next record follows the last one before the restart.
     // (lastBefore + 1 is the listing that returned lastBefore, the last call before the restart.)

@@ -141,8 +141,13 @@ final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
     calls.run("ListAuditRecords", responses, call -> {
       authorizer.require(CallContext.caller(), Operation.READ_AUDIT, Optional.empty(), java.util.Map.of());
       int limit = request.getLimit() == 0 ? 100 : request.getLimit();
-      if (limit > MAX_AUDIT_PAGE) {
-        throw KeyserverException.invalid("limit must be 1-" + MAX_AUDIT_PAGE + ", got " + request.getLimit());
+      // Both fields are unsigned on the wire: values above the signed range arrive negative.
+      if (limit < 1 || limit > MAX_AUDIT_PAGE) {
+        throw KeyserverException.invalid(
+            "limit must be 1-" + MAX_AUDIT_PAGE + ", got " + Integer.toUnsignedString(request.getLimit()));
+      }
+      if (!request.getTail() && request.getAfterSequence() < 0) {
+        return ListAuditRecordsResponse.getDefaultInstance(); // no record follows a sequence that large
       }
       List<io.keyward.keyserver.audit.AuditRecord> records =
           request.getTail() ? audit.tail(limit) : audit.list(request.getAfterSequence(), limit);

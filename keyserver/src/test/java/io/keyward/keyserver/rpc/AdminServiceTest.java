@@ -248,6 +248,7 @@ class AdminServiceTest {
     freshTokens(); // the first ones expired with the clock
     Key destroyed = admin.getKey(get("shared"));
     assertEquals(KeyVersionState.DESTROYED, destroyed.getVersions(0).getState());
+    assertEquals(v.getDestroyTime(), destroyed.getVersions(0).getDestroyTime(), "destroy_time is kept when destroyed");
     assertEquals(KeyVersionState.ENABLED, destroyed.getVersions(1).getState());
     assertNull(storedSecret("shared", 1), "wrapped secret column must be NULL");
     assertNull(storedRootKeyId("shared", 1));
@@ -390,7 +391,7 @@ class AdminServiceTest {
     assertEquals(1, all.getRecords(0).getSequence());
     assertEquals(all.getRecordsCount(), all.getRecords(all.getRecordsCount() - 1).getSequence());
     String everything = all.toString();
-    List<String> secrets = List.of(token, server.adminToken().substring(0, 40), token.split("\\.")[2],
+    List<String> secrets = List.of(token, token.split("\\.")[1], token.split("\\.")[2],
         Base64.getEncoder().encodeToString(issued.getPlaintextDataKey().toByteArray()),
         Base64.getUrlEncoder().withoutPadding().encodeToString(issued.getPlaintextDataKey().toByteArray()),
         HexFormat.of().formatHex(issued.getPlaintextDataKey().toByteArray()),
@@ -405,6 +406,16 @@ class AdminServiceTest {
     String tooMany = expect(Status.Code.INVALID_ARGUMENT,
         () -> admin.listAuditRecords(ListAuditRecordsRequest.newBuilder().setLimit(1001).build()));
     assertTrue(tooMany.contains("1001"), tooMany);
+    // limit is a uint32 and after_sequence a uint64: their largest values must not wrap.
+    String largest = expect(Status.Code.INVALID_ARGUMENT,
+        () -> admin.listAuditRecords(ListAuditRecordsRequest.newBuilder().setLimit(-1).build()));
+    assertTrue(largest.contains("4294967295"), largest);
+    expect(Status.Code.INVALID_ARGUMENT,
+        () -> admin.listAuditRecords(ListAuditRecordsRequest.newBuilder().setTail(true).setLimit(-1).build()));
+    assertEquals(0, admin.listAuditRecords(ListAuditRecordsRequest.newBuilder().setAfterSequence(-1).build())
+        .getRecordsCount(), "nothing follows sequence 2^64-1");
+    assertEquals(0, admin.listAuditRecords(ListAuditRecordsRequest.newBuilder().setAfterSequence(1_000_000).build())
+        .getRecordsCount());
     expect(Status.Code.PERMISSION_DENIED,
         () -> notAdmin.listAuditRecords(ListAuditRecordsRequest.newBuilder().setTail(true).build()));
   }
