@@ -63,7 +63,7 @@ public final class Keyserver implements AutoCloseable {
     KeyCatalog catalog = new KeyCatalog(store, rootKey, b.clock, b.recordTtl);
     catalog.bindMetrics(b.meterRegistry);
     this.authorizer = new Authorizer(store, b.clock);
-    AutoRotation autoRotation = new AutoRotation(catalog, background);
+    AutoRotation autoRotation = new AutoRotation(catalog, background, audit);
     KeyAdministration admin = new KeyAdministration(catalog, authorizer, b.minimumDestroyWait, b.defaultDestroyWait);
     this.maintenance = new Maintenance(catalog, admin, autoRotation, authorizer);
     DataKeys dataKeys = new DataKeys(catalog, authorizer, autoRotation);

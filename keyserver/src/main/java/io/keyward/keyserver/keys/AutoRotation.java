@@ -1,9 +1,14 @@
 package io.keyward.keyserver.keys;
 
+import io.keyward.keyserver.audit.AuditEvent;
+import io.keyward.keyserver.audit.AuditLog;
 import io.keyward.keyserver.store.KeyRecord;
 import io.keyward.keyserver.store.KeyVersionRecord;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -12,18 +17,23 @@ import org.slf4j.LoggerFactory;
 /**
  * Rotates keys by themselves: when the primary version has issued its configured number of data
  * keys, or has been primary for the configured period. A rotation is started at most once per
- * (key, primary version), off the request path.
+ * (key, primary version), off the request path, and audited with the caller {@link #CALLER}.
  */
 public final class AutoRotation {
   private static final Logger log = LoggerFactory.getLogger(AutoRotation.class);
 
+  /** How automatic rotations appear in the audit log. */
+  public static final String CALLER = "keyward automatic-rotation";
+
   private final KeyCatalog catalog;
   private final Executor executor;
+  private final AuditLog audit;
   private final Set<String> started = ConcurrentHashMap.newKeySet();
 
-  public AutoRotation(KeyCatalog catalog, Executor executor) {
+  public AutoRotation(KeyCatalog catalog, Executor executor, AuditLog audit) {
     this.catalog = catalog;
     this.executor = executor;
+    this.audit = audit;
   }
 
   /** Called after each data key is issued; cheap when the key has no usage limit. */
@@ -62,10 +72,21 @@ public final class AutoRotation {
         }
         KeyRecord rotated = catalog.rotate(key.name());
         log.info("rotated key {} to version {}: {}", key.name(), rotated.primaryVersion(), why);
+        record(key.name(), OptionalInt.of(rotated.primaryVersion()), "OK");
       } catch (RuntimeException e) {
         started.remove(id); // try again at the next check
         log.warn("automatic rotation of key {} failed; will retry", key.name(), e);
+        record(key.name(), OptionalInt.empty(), "UNAVAILABLE");
       }
     });
+  }
+
+  private void record(String keyName, OptionalInt version, String outcome) {
+    try {
+      audit.append(new AuditEvent(catalog.clock().instant(), UUID.randomUUID().toString(), Optional.of(CALLER),
+          "RotateKey", Optional.of(keyName), version, outcome));
+    } catch (RuntimeException e) {
+      log.error("automatic rotation of key {} could not be audited", keyName, e);
+    }
   }
 }

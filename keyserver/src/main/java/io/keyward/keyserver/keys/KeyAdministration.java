@@ -82,6 +82,12 @@ public final class KeyAdministration {
   }
 
   public KeyRecord setMinDecryptionVersion(WorkloadIdentity caller, String name, int minimum, CallRecord call) {
+    if (minimum < 0) { // a uint32 above 2^31-1: above any primary version
+      call.key(KeyNames.requireValid(name));
+      authorizer.require(caller, Operation.MANAGE_VERSIONS, Optional.of(name), Map.of());
+      throw KeyserverException.precondition("minimum decryption version " + Integer.toUnsignedString(minimum)
+          + " is above the primary version of key '" + name + "'");
+    }
     requireVersionArgs(caller, name, minimum, call);
     KeyRecord key = fresh(name);
     if (minimum > key.primaryVersion()) {
@@ -142,8 +148,11 @@ public final class KeyAdministration {
 
   private void requireVersionArgs(WorkloadIdentity caller, String name, int version, CallRecord call) {
     call.key(KeyNames.requireValid(name));
-    if (version < 1) {
-      throw KeyserverException.invalid("version must be 1 or more, got " + version);
+    if (version < 0) { // a uint32 above 2^31-1 on the wire: no such version can exist
+      throw KeyserverException.notFound("key '" + name + "' has no version " + Integer.toUnsignedString(version));
+    }
+    if (version == 0) {
+      throw KeyserverException.invalid("version must be 1 or more, got 0");
     }
     call.version(version);
     authorizer.require(caller, Operation.MANAGE_VERSIONS, Optional.of(name), Map.of());

@@ -34,6 +34,7 @@ import io.keyward.api.v1.SetMinDecryptionVersionRequest;
 import io.keyward.api.v1.VerifyAuditChainRequest;
 import io.keyward.api.v1.VerifyAuditChainResponse;
 import io.keyward.keyserver.TestKeyserver;
+import io.keyward.keyserver.keys.AutoRotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -468,6 +469,23 @@ class AdminServiceTest {
     assertEquals(2, rotated.getVersionsCount(), "rotated more than once");
     assertEquals(5, rotated.getVersions(0).getDataKeysIssued());
     assertEquals(2, teamA.generateDataKey(generate("a-usage", Map.of())).getKeyVersion());
+    awaitAudit(r -> r.getOperation().equals("RotateKey") && r.getCaller().equals(AutoRotation.CALLER)
+        && r.getKeyName().equals("a-usage") && r.getKeyVersion() == 2 && r.getOutcome().equals("OK"));
+  }
+
+  /** Polls the audit tail until a record matches; the automatic rotation audits off the request path. */
+  private void awaitAudit(java.util.function.Predicate<AuditRecord> wanted) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    List<AuditRecord> tail;
+    do {
+      tail = admin.listAuditRecords(ListAuditRecordsRequest.newBuilder().setTail(true).setLimit(50).build())
+          .getRecordsList();
+      if (tail.stream().anyMatch(wanted)) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("no matching audit record within 10s: " + tail);
   }
 
   @Test
@@ -483,6 +501,16 @@ class AdminServiceTest {
     assertEquals(2, rotated.getVersionsCount(), "rotated more than once");
     // Created after the period had passed, not at the 59-minute check.
     assertEquals(created.plusSeconds(3600).getEpochSecond(), rotated.getVersions(1).getCreateTime().getSeconds());
+  }
+
+  @Test
+  void versionNumbersAboveTheSignedRangeAreNotFoundOrAboveThePrimary() {
+    server.createKey("a-secrets");
+    // uint32 4294967295 on the wire arrives as -1 in Java.
+    String missing = expect(Status.Code.NOT_FOUND, () -> admin.disableKeyVersion(version("a-secrets", -1)));
+    assertTrue(missing.contains("4294967295"), missing);
+    String above = expect(Status.Code.FAILED_PRECONDITION, () -> admin.setMinDecryptionVersion(min("a-secrets", -1)));
+    assertTrue(above.contains("4294967295"), above);
   }
 
   @Test
