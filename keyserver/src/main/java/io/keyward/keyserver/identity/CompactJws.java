@@ -20,13 +20,18 @@ final class CompactJws {
 
   private CompactJws() {}
 
-  static JWSObject parse(String token) throws TokenRejectedException {
+  /** The bounds checked before anything else, the token cache lookup included. */
+  static void checkLength(String token) throws TokenRejectedException {
     if (token == null || token.isEmpty()) {
       throw new TokenRejectedException("empty token");
     }
     if (token.length() > MAX_LENGTH) {
       throw new TokenRejectedException("token too large: " + token.length() + " chars, limit " + MAX_LENGTH);
     }
+  }
+
+  static JWSObject parse(String token) throws TokenRejectedException {
+    checkLength(token);
     if (!SHAPE.matcher(token).matches()) {
       throw new TokenRejectedException("not a compact JWS");
     }

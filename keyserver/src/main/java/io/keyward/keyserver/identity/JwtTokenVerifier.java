@@ -64,12 +64,15 @@ public final class JwtTokenVerifier implements TokenVerifier {
    */
   @Override
   public WorkloadIdentity verify(String bearerToken) throws TokenRejectedException {
-    JWSObject jws = CompactJws.parse(bearerToken);
+    CompactJws.checkLength(bearerToken);
+    // A hit means this exact string passed every check below and has not expired since; parsing
+    // it again (regex, base64, JSON: the largest cost of a cached call) could not change that.
     ByteBuffer digest = VerifiedTokenCache.digest(bearerToken);
     Optional<WorkloadIdentity> cached = cache.get(digest);
     if (cached.isPresent()) {
       return cached.get();
     }
+    JWSObject jws = CompactJws.parse(bearerToken);
     JWTClaimsSet claims = claims(jws);
     // The issuer is read before the signature is checked only to choose which keys to check with.
     if (claims.getIssuer() == null) {
