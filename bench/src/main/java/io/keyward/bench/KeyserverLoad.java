@@ -113,7 +113,9 @@ public final class KeyserverLoad {
   }
 
   private static LoadReport runUnbounded(LoadOptions options) throws Exception {
-    Path dir = Files.createTempDirectory("keyward-bench");
+    Path dir = options.dataDir().isPresent()
+        ? Files.createTempDirectory(Files.createDirectories(options.dataDir().get()), "keyward-bench")
+        : Files.createTempDirectory("keyward-bench");
     try (BenchKeyserver server = BenchKeyserver.start(dir);
         Channels channels = Channels.open(server, options.channels())) {
       log.info("keyserver on 127.0.0.1:{}; {}", server.port(), options);
