@@ -75,6 +75,9 @@ public final class KeyserverLoad {
         System.out.println("results written to " + options.out().get());
       }
       code = report.errorCount() == 0 ? 0 : 1;
+    } catch (TimeoutException e) {
+      log.error("keyserver load run abandoned: {}", e.getMessage());
+      code = 3;
     } catch (Exception e) {
       log.error("keyserver load run failed", e);
       code = 3;
