@@ -59,11 +59,13 @@ final class ClosedLoop {
     long warmEnd = start + warmup.toNanos();
     long end = warmEnd + measure.toNanos();
     long measureStart = warmup.isZero() ? start : -1;
+    long cpuStart = warmup.isZero() ? ProcessCpu.nanos() : -1;
     long sequence = 0;
     for (long now = start; now - end < 0; now = System.nanoTime()) {
       if (measureStart < 0 && now - warmEnd >= 0) {
         recorder.getIntervalHistogram(); // drop what the warm-up recorded
         measureStart = now;
+        cpuStart = ProcessCpu.nanos();
       }
       if (permits.tryAcquire(POLL_NANOS, TimeUnit.NANOSECONDS)) {
         start(operation, sequence++, recorder, errors, permits);
@@ -71,6 +73,7 @@ final class ClosedLoop {
     }
     Histogram measured = recorder.getIntervalHistogram();
     long measureEnd = System.nanoTime();
+    long cpu = cpuStart < 0 ? -1 : ProcessCpu.nanos() - cpuStart;
     if (measureStart < 0) {
       measureStart = warmEnd;
     }
@@ -81,7 +84,7 @@ final class ClosedLoop {
     }
     Map<String, Long> errorCounts = new TreeMap<>();
     errors.forEach((code, count) -> errorCounts.put(code, count.sum()));
-    return PhaseResult.of(name, measured, Duration.ofNanos(measureEnd - measureStart), errorCounts);
+    return PhaseResult.of(name, measured, Duration.ofNanos(measureEnd - measureStart), cpu, errorCounts);
   }
 
   private static <R> void start(

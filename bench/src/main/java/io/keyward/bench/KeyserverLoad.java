@@ -75,6 +75,9 @@ public final class KeyserverLoad {
         System.out.println("results written to " + options.out().get());
       }
       code = report.errorCount() == 0 ? 0 : 1;
+    } catch (TimeoutException e) {
+      log.error("keyserver load run abandoned: {}", e.getMessage());
+      code = 3;
     } catch (Exception e) {
       log.error("keyserver load run failed", e);
       code = 3;
@@ -113,7 +116,9 @@ public final class KeyserverLoad {
   }
 
   private static LoadReport runUnbounded(LoadOptions options) throws Exception {
-    Path dir = Files.createTempDirectory("keyward-bench");
+    Path dir = options.dataDir().isPresent()
+        ? Files.createTempDirectory(Files.createDirectories(options.dataDir().get()), "keyward-bench")
+        : Files.createTempDirectory("keyward-bench");
     try (BenchKeyserver server = BenchKeyserver.start(dir);
         Channels channels = Channels.open(server, options.channels())) {
       log.info("keyserver on 127.0.0.1:{}; {}", server.port(), options);

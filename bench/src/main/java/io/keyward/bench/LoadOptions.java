@@ -15,7 +15,7 @@ import java.util.Optional;
 public final class LoadOptions {
   static final String USAGE = """
       usage: KeyserverLoad [--in-flight N] [--warmup D] [--duration D] [--channels N]
-                           [--deadline D] [--time-limit D] [--out FILE]
+                           [--deadline D] [--time-limit D] [--out FILE] [--data-dir DIR]
         --in-flight   calls in flight at every moment (default 64)
         --warmup      warm-up per phase, not measured (default 5s)
         --duration    measured time per phase (default 15s)
@@ -23,6 +23,8 @@ public final class LoadOptions {
         --deadline    deadline of every call (default 10s)
         --time-limit  the whole run stops after this (default: 3 x (warmup + duration) + 2m)
         --out         also write the results as JSON to FILE
+        --data-dir    where the keyserver's database (and its fsyncs) go, in a fresh
+                      subfolder removed afterwards (default: the system temp folder)
       durations: 500ms, 15s, 2m or ISO-8601 (PT15S)""";
 
   private final int inFlight;
@@ -32,6 +34,7 @@ public final class LoadOptions {
   private final Duration deadline;
   private final Duration timeLimit;
   private final Optional<Path> out;
+  private final Optional<Path> dataDir;
 
   private LoadOptions(Builder b) {
     this.inFlight = b.inFlight;
@@ -43,6 +46,7 @@ public final class LoadOptions {
         ? b.timeLimit
         : warmup.plus(duration).multipliedBy(3).plus(Duration.ofMinutes(2));
     this.out = b.out;
+    this.dataDir = b.dataDir;
   }
 
   public static Builder builder() {
@@ -77,6 +81,7 @@ public final class LoadOptions {
         case "--deadline" -> b.deadline(duration(name, value));
         case "--time-limit" -> b.timeLimit(duration(name, value));
         case "--out" -> b.out(Path.of(value));
+        case "--data-dir" -> b.dataDir(Path.of(value));
         default -> throw new IllegalArgumentException("unknown flag '" + name + "'");
       }
     }
@@ -104,10 +109,14 @@ public final class LoadOptions {
   /** Where the JSON results go, if anywhere. */
   public Optional<Path> out() { return out; }
 
+  /** The folder in which the keyserver's files are created; empty for the system temp folder. */
+  public Optional<Path> dataDir() { return dataDir; }
+
   @Override
   public String toString() {
     return "in-flight=" + inFlight + ", warmup=" + warmup + ", duration=" + duration + ", channels="
-        + channels + ", deadline=" + deadline + ", time-limit=" + timeLimit;
+        + channels + ", deadline=" + deadline + ", time-limit=" + timeLimit
+        + dataDir.map(d -> ", data-dir=" + d).orElse("");
   }
 
   static int integer(String flag, String value) {
@@ -150,6 +159,7 @@ public final class LoadOptions {
     private Duration deadline = Duration.ofSeconds(10);
     private Duration timeLimit;
     private Optional<Path> out = Optional.empty();
+    private Optional<Path> dataDir = Optional.empty();
 
     private Builder() {}
 
@@ -194,6 +204,11 @@ public final class LoadOptions {
 
     public Builder out(Path v) {
       this.out = Optional.of(Objects.requireNonNull(v, "out"));
+      return this;
+    }
+
+    public Builder dataDir(Path v) {
+      this.dataDir = Optional.of(Objects.requireNonNull(v, "dataDir"));
       return this;
     }
 

@@ -68,12 +68,12 @@ public final class LoadReport {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "keyserver load: %s, %d cores, Java %s%n", options,
         Runtime.getRuntime().availableProcessors(), Runtime.version()));
-    s.append(String.format(Locale.ROOT, "%-16s %10s %10s %9s %9s %9s %9s %7s%n",
-        "phase", "calls", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors"));
+    s.append(String.format(Locale.ROOT, "%-16s %10s %10s %9s %9s %9s %9s %12s %7s%n",
+        "phase", "calls", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "CPU us/call", "errors"));
     for (PhaseResult p : phases) {
-      s.append(String.format(Locale.ROOT, "%-16s %10d %10.0f %9.3f %9.3f %9.3f %9.3f %7d%n",
+      s.append(String.format(Locale.ROOT, "%-16s %10d %10.0f %9.3f %9.3f %9.3f %9.3f %12.1f %7d%n",
           p.name(), p.operations(), p.opsPerSecond(), ms(p.p50Micros()), ms(p.p99Micros()),
-          ms(p.p999Micros()), ms(p.maxMicros()), p.errorCount()));
+          ms(p.p999Micros()), ms(p.maxMicros()), p.cpuMicrosPerCall(), p.errorCount()));
     }
     s.append(String.format(Locale.ROOT, "GenerateDataKey / health = %.3f  (target >= %.2f: %s)%n",
         ratioToHealth(GENERATE), TARGET_RATIO, ratioTargetMet() ? "met" : "NOT met"));
@@ -132,6 +132,7 @@ public final class LoadReport {
     m.put("p999Micros", p.p999Micros());
     m.put("maxMicros", p.maxMicros());
     m.put("meanMicros", p.meanMicros());
+    m.put("cpuMicrosPerCall", p.cpuMicrosPerCall());
     m.put("errors", p.errors());
     return m;
   }

@@ -12,6 +12,9 @@ import org.HdrHistogram.Histogram;
  * @param operations calls completed successfully inside the measured window
  * @param measured length of the measured window
  * @param opsPerSecond {@code operations} per second of {@code measured}
+ * @param cpuMicrosPerCall CPU time the whole process (load driver and keyserver together) spent
+ *     per completed call in the window; less sensitive to other load on the machine than ops/s.
+ *     -1 when the JVM cannot tell its CPU time
  * @param errors failed calls by gRPC status code (or {@code WRONG_RESPONSE}), warm-up included
  */
 public record PhaseResult(
@@ -24,18 +27,20 @@ public record PhaseResult(
     long p999Micros,
     long maxMicros,
     double meanMicros,
+    double cpuMicrosPerCall,
     Map<String, Long> errors) {
 
   public PhaseResult {
     errors = Map.copyOf(errors);
   }
 
-  static PhaseResult of(String name, Histogram h, Duration measured, Map<String, Long> errors) {
+  static PhaseResult of(String name, Histogram h, Duration measured, long cpuNanos, Map<String, Long> errors) {
     double seconds = measured.toNanos() / 1e9;
     long count = h.getTotalCount();
     return new PhaseResult(name, count, measured, seconds > 0 ? count / seconds : 0,
         h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-        h.getMaxValue(), count > 0 ? h.getMean() : 0, errors);
+        h.getMaxValue(), count > 0 ? h.getMean() : 0,
+        cpuNanos < 0 || count == 0 ? -1 : cpuNanos / 1000.0 / count, errors);
   }
 
   /** Failed calls of this phase, whatever their code. */

@@ -24,7 +24,7 @@ class LoadOptionsTest {
   void parsesBothFlagForms() {
     LoadOptions o = LoadOptions.parse(List.of(
         "--in-flight=8", "--warmup", "500ms", "--duration", "PT3S", "--channels=3", "--deadline", "2s",
-        "--time-limit", "1m", "--out", "r.json"));
+        "--time-limit", "1m", "--out", "r.json", "--data-dir=/var/tmp"));
     assertEquals(8, o.inFlight());
     assertEquals(Duration.ofMillis(500), o.warmup());
     assertEquals(Duration.ofSeconds(3), o.duration());
@@ -32,6 +32,7 @@ class LoadOptionsTest {
     assertEquals(Duration.ofSeconds(2), o.deadline());
     assertEquals(Duration.ofMinutes(1), o.timeLimit());
     assertEquals(Optional.of(Path.of("r.json")), o.out());
+    assertEquals(Optional.of(Path.of("/var/tmp")), o.dataDir());
   }
 
   @Test

@@ -20,21 +20,21 @@ final class CompactJws {
 
   private CompactJws() {}
 
-  /** Cheap checks that need no decoding: present, bounded, three base64url segments. */
-  static void checkShape(String token) throws TokenRejectedException {
+  /** The bounds checked before anything else, the token cache lookup included. */
+  static void checkLength(String token) throws TokenRejectedException {
     if (token == null || token.isEmpty()) {
       throw new TokenRejectedException("empty token");
     }
     if (token.length() > MAX_LENGTH) {
       throw new TokenRejectedException("token too large: " + token.length() + " chars, limit " + MAX_LENGTH);
     }
-    if (!SHAPE.matcher(token).matches()) {
-      throw new TokenRejectedException("not a compact JWS");
-    }
   }
 
   static JWSObject parse(String token) throws TokenRejectedException {
-    checkShape(token);
+    checkLength(token);
+    if (!SHAPE.matcher(token).matches()) {
+      throw new TokenRejectedException("not a compact JWS");
+    }
     int dot = token.indexOf('.');
     Map<String, Object> header;
     try {

@@ -64,7 +64,9 @@ public final class JwtTokenVerifier implements TokenVerifier {
    */
   @Override
   public WorkloadIdentity verify(String bearerToken) throws TokenRejectedException {
-    CompactJws.checkShape(bearerToken);
+    CompactJws.checkLength(bearerToken);
+    // A hit means this exact string passed every check below and has not expired since; parsing
+    // it again (regex, base64, JSON: the largest cost of a cached call) could not change that.
     ByteBuffer digest = VerifiedTokenCache.digest(bearerToken);
     Optional<WorkloadIdentity> cached = cache.get(digest);
     if (cached.isPresent()) {

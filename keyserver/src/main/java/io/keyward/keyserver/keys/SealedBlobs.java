@@ -9,9 +9,6 @@ import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * The keyserver's own sealed format, used for wrapped data keys and server-side ciphertexts:
@@ -131,10 +128,7 @@ final class SealedBlobs {
   }
 
   private static SecretKeySpec deriveKey(VersionSecret secret, byte[] salt, Purpose purpose) {
-    HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-    hkdf.init(new HKDFParameters(secret.insecureBytes(), salt, purpose.info));
-    byte[] key = new byte[32];
-    hkdf.generateBytes(key, 0, key.length);
+    byte[] key = HkdfSha256.derive(secret.insecureBytes(), salt, purpose.info, 32);
     SecretKeySpec spec = new SecretKeySpec(key, "AES");
     Arrays.fill(key, (byte) 0);
     return spec;
