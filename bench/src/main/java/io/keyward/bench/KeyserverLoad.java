@@ -36,11 +36,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -248,7 +250,7 @@ public final class KeyserverLoad {
     String header = "Bearer " + token;
     return new CallCredentials() {
       @Override
-      public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
+      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
         Metadata headers = new Metadata();
         headers.put(AUTHORIZATION, header);
         applier.apply(headers);
@@ -311,17 +313,22 @@ public final class KeyserverLoad {
       return channels.get(i);
     }
 
-    <S> List<S> stubs(java.util.function.Function<ManagedChannel, S> factory) {
+    <S> List<S> stubs(Function<ManagedChannel, S> factory) {
       return channels.stream().map(factory).toList();
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       channels.forEach(ManagedChannel::shutdownNow);
-      for (ManagedChannel c : channels) {
-        c.awaitTermination(5, TimeUnit.SECONDS);
+      try {
+        for (ManagedChannel c : channels) {
+          c.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        // Abandoned run: the threads are daemons and the channels already shut down.
+        Thread.currentThread().interrupt();
       }
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
     }
   }
 }
