@@ -59,13 +59,13 @@ final class ClosedLoop {
     long warmEnd = start + warmup.toNanos();
     long end = warmEnd + measure.toNanos();
     long measureStart = warmup.isZero() ? start : -1;
-    long cpuStart = warmup.isZero() ? ProcessCpu.nanos() : -1;
+    CpuSnapshot cpuStart = warmup.isZero() ? CpuSnapshot.take() : null;
     long sequence = 0;
     for (long now = start; now - end < 0; now = System.nanoTime()) {
       if (measureStart < 0 && now - warmEnd >= 0) {
         recorder.getIntervalHistogram(); // drop what the warm-up recorded
         measureStart = now;
-        cpuStart = ProcessCpu.nanos();
+        cpuStart = CpuSnapshot.take();
       }
       if (permits.tryAcquire(POLL_NANOS, TimeUnit.NANOSECONDS)) {
         start(operation, sequence++, recorder, errors, permits);
@@ -73,7 +73,9 @@ final class ClosedLoop {
     }
     Histogram measured = recorder.getIntervalHistogram();
     long measureEnd = System.nanoTime();
-    long cpu = cpuStart < 0 ? -1 : ProcessCpu.nanos() - cpuStart;
+    CpuSnapshot cpuEnd = CpuSnapshot.take();
+    long cpu = cpuStart == null ? -1 : cpuEnd.processSince(cpuStart);
+    long keyserverCpu = cpuStart == null ? -1 : cpuEnd.keyserverSince(cpuStart);
     if (measureStart < 0) {
       measureStart = warmEnd;
     }
@@ -84,7 +86,7 @@ final class ClosedLoop {
     }
     Map<String, Long> errorCounts = new TreeMap<>();
     errors.forEach((code, count) -> errorCounts.put(code, count.sum()));
-    return PhaseResult.of(name, measured, Duration.ofNanos(measureEnd - measureStart), cpu, errorCounts);
+    return PhaseResult.of(name, measured, Duration.ofNanos(measureEnd - measureStart), cpu, keyserverCpu, errorCounts);
   }
 
   private static <R> void start(

@@ -8,6 +8,14 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.StreamObserver;
 import io.keyward.api.v1.AdminServiceGrpc;
 import io.keyward.api.v1.CreateKeyRequest;
@@ -28,11 +36,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +105,7 @@ public final class KeyserverLoad {
    */
   public static LoadReport run(LoadOptions options) throws Exception {
     ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "keyserver-load");
+      Thread t = new Thread(r, CpuSnapshot.CLIENT_PREFIX + "-dispatcher");
       t.setDaemon(true);
       return t;
     });
@@ -240,7 +250,7 @@ public final class KeyserverLoad {
     String header = "Bearer " + token;
     return new CallCredentials() {
       @Override
-      public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
+      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
         Metadata headers = new Metadata();
         headers.put(AUTHORIZATION, header);
         applier.apply(headers);
@@ -271,37 +281,53 @@ public final class KeyserverLoad {
   /** TLS channels to the bench keyserver, trusting only its test CA. */
   private static final class Channels implements AutoCloseable {
     private final List<ManagedChannel> channels;
+    private final EventLoopGroup group;
 
-    private Channels(List<ManagedChannel> channels) {
+    private Channels(List<ManagedChannel> channels, EventLoopGroup group) {
       this.channels = channels;
+      this.group = group;
     }
 
     static Channels open(BenchKeyserver server, int count) throws IOException {
+      // The driver's own I/O threads, apart from the server's (gRPC would share one default group
+      // between both), so that the CPU they use can be told apart.
+      boolean epoll = Epoll.isAvailable();
+      EventLoopGroup group = new MultiThreadIoEventLoopGroup(count,
+          new DefaultThreadFactory(CpuSnapshot.CLIENT_PREFIX + "-io", true),
+          epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
       List<ManagedChannel> list = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         list.add(NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+            .eventLoopGroup(group)
+            .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .sslContext(GrpcSslContexts.forClient().trustManager(server.caCertificate().toFile()).build())
             .overrideAuthority("localhost")
             // Completions only record a latency and return a permit: run them on the I/O thread.
             .directExecutor()
             .build());
       }
-      return new Channels(List.copyOf(list));
+      return new Channels(List.copyOf(list), group);
     }
 
     ManagedChannel get(int i) {
       return channels.get(i);
     }
 
-    <S> List<S> stubs(java.util.function.Function<ManagedChannel, S> factory) {
+    <S> List<S> stubs(Function<ManagedChannel, S> factory) {
       return channels.stream().map(factory).toList();
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       channels.forEach(ManagedChannel::shutdownNow);
-      for (ManagedChannel c : channels) {
-        c.awaitTermination(5, TimeUnit.SECONDS);
+      try {
+        for (ManagedChannel c : channels) {
+          c.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        // Abandoned run: the threads are daemons and the channels already shut down.
+        Thread.currentThread().interrupt();
       }
     }
   }

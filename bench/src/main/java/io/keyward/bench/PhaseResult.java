@@ -15,6 +15,8 @@ import org.HdrHistogram.Histogram;
  * @param cpuMicrosPerCall CPU time the whole process (load driver and keyserver together) spent
  *     per completed call in the window; less sensitive to other load on the machine than ops/s.
  *     -1 when the JVM cannot tell its CPU time
+ * @param keyserverCpuMicrosPerCall CPU time of the keyserver's threads alone (server event loops,
+ *     gRPC executor, audit writer; not GC or JIT) per completed call; -1 when unknown
  * @param errors failed calls by gRPC status code (or {@code WRONG_RESPONSE}), warm-up included
  */
 public record PhaseResult(
@@ -28,19 +30,22 @@ public record PhaseResult(
     long maxMicros,
     double meanMicros,
     double cpuMicrosPerCall,
+    double keyserverCpuMicrosPerCall,
     Map<String, Long> errors) {
 
   public PhaseResult {
     errors = Map.copyOf(errors);
   }
 
-  static PhaseResult of(String name, Histogram h, Duration measured, long cpuNanos, Map<String, Long> errors) {
+  static PhaseResult of(String name, Histogram h, Duration measured, long cpuNanos, long keyserverCpuNanos,
+      Map<String, Long> errors) {
     double seconds = measured.toNanos() / 1e9;
     long count = h.getTotalCount();
     return new PhaseResult(name, count, measured, seconds > 0 ? count / seconds : 0,
         h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
         h.getMaxValue(), count > 0 ? h.getMean() : 0,
-        cpuNanos < 0 || count == 0 ? -1 : cpuNanos / 1000.0 / count, errors);
+        cpuNanos < 0 || count == 0 ? -1 : cpuNanos / 1000.0 / count,
+        keyserverCpuNanos < 0 || count == 0 ? -1 : keyserverCpuNanos / 1000.0 / count, errors);
   }
 
   /** Failed calls of this phase, whatever their code. */
