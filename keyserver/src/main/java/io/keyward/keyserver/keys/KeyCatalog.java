@@ -184,6 +184,15 @@ public final class KeyCatalog {
     }
   }
 
+  /**
+   * The associated data a version secret is wrapped under: binds the wrapped value to its key name
+   * and version, so a wrapped secret moved to another row does not open. Public for root-key
+   * rotation and backup checks, which re-wrap or open stored secrets outside the catalog.
+   */
+  public static byte[] versionSecretAad(String keyName, int version) {
+    return secretAad(keyName, version);
+  }
+
   static byte[] secretAad(String keyName, int version) {
     byte[] name = keyName.getBytes(StandardCharsets.US_ASCII);
     return ByteBuffer.allocate(SECRET_AAD_PREFIX.length + 1 + name.length + 1 + 4)
