@@ -93,6 +93,20 @@ public final class KeyCatalog {
     return loaded;
   }
 
+  /**
+   * The key, fresh enough to hold {@code version}: a cached record without that version is read
+   * again, because another replica may have rotated the key after we cached it (its data keys must
+   * decrypt here at once, not after the record TTL).
+   */
+  KeyRecord keyWithVersion(String name, int version) {
+    KeyRecord key = key(name);
+    if (key.version(version).isPresent()) {
+      return key;
+    }
+    forget(name);
+    return key(name);
+  }
+
   /** Records a change made through this server so that the next read sees it. */
   KeyRecord remember(KeyRecord record) {
     records.put(record.name(), record);
