@@ -14,9 +14,11 @@ import io.keyward.keyserver.identity.TrustedIssuer;
 import io.keyward.keyserver.metrics.MetricsEndpoint;
 import io.keyward.keyserver.rootkey.FileRootKey;
 import io.keyward.keyserver.rootkey.PassphraseRootKey;
+import io.keyward.keyserver.rootkey.Pkcs11RootKey;
 import io.keyward.keyserver.rootkey.RootKey;
 import io.keyward.keyserver.rootkey.RootKeyCheck;
 import io.keyward.keyserver.rootkey.RootKeyException;
+import io.keyward.keyserver.rootkey.RootKeyRing;
 import io.keyward.keyserver.store.JdbcKeyStore;
 import io.keyward.keyserver.store.Stores;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -126,8 +128,41 @@ public final class KeyserverLauncher {
     }
   }
 
+  /**
+   * The configured root key; with {@code rootKey.previousFile} (during a root-key rotation) a
+   * {@link RootKeyRing} that wraps with the configured key and also opens the previous key's values.
+   */
   static RootKey openRootKey(ServerConfig.RootKeyConfig config, JdbcKeyStore store) throws RootKeyException {
+    RootKey current = openCurrentRootKey(config, store);
+    if (config.previousFile().isEmpty()) {
+      return current;
+    }
+    try {
+      RootKey previous = FileRootKey.load(config.previousFile().get());
+      log.info("root key rotation in progress: root key {} wraps, previous root key {} still opens",
+          current.id(), previous.id());
+      return RootKeyRing.of(current, previous);
+    } catch (RootKeyException | IllegalArgumentException e) {
+      current.close();
+      throw e instanceof RootKeyException r ? r : new RootKeyException(e.getMessage(), e);
+    }
+  }
+
+  private static RootKey openCurrentRootKey(ServerConfig.RootKeyConfig config, JdbcKeyStore store)
+      throws RootKeyException {
     ServerConfig.RootKeySource source = config.source();
+    if (source instanceof ServerConfig.Pkcs11Key p) {
+      String pin = System.getenv(p.pinVariable());
+      if (pin == null || pin.isEmpty()) {
+        throw new RootKeyException("environment variable " + p.pinVariable() + " (the PKCS#11 PIN) is not set");
+      }
+      char[] chars = pin.toCharArray();
+      try {
+        return Pkcs11RootKey.open(p.sunPkcs11Config(), p.keyLabel(), chars);
+      } finally {
+        java.util.Arrays.fill(chars, '\0');
+      }
+    }
     if (source instanceof ServerConfig.KeyFile f) {
       return config.createIfMissing() ? FileRootKey.createIfMissing(f.path()) : FileRootKey.load(f.path());
     }

@@ -252,18 +252,27 @@ public final class JdbcAuditLog implements AuditLog {
       if (headStale) {
         loadHead();
       }
-      long sequence = lastSequence;
-      String previous = lastHash;
-      List<AuditRecord> records = new ArrayList<>(batch.size());
-      for (Pending p : batch) {
-        sequence++;
-        String hash = writerHash.hash(previous, sequence, p.event);
-        records.add(new AuditRecord(sequence, p.event, previous, hash));
-        previous = hash;
-      }
-      db.inWriteTransaction(c -> insert(c, records));
-      lastSequence = sequence;
-      lastHash = previous;
+      // Other keyserver processes may append to the same database (PostgreSQL replicas): the head
+      // is read again inside the write transaction, which excludes every other writer.
+      List<AuditRecord> records =
+          db.inWriteTransaction(
+              c -> {
+                Optional<Head> head = readHead(c);
+                long sequence = head.map(Head::sequence).orElse(lastSequence);
+                String previous = head.map(Head::hash).orElse(lastHash);
+                List<AuditRecord> chained = new ArrayList<>(batch.size());
+                for (Pending p : batch) {
+                  sequence++;
+                  String hash = writerHash.hash(previous, sequence, p.event);
+                  chained.add(new AuditRecord(sequence, p.event, previous, hash));
+                  previous = hash;
+                }
+                insert(c, chained);
+                return chained;
+              });
+      AuditRecord last = records.get(records.size() - 1);
+      lastSequence = last.sequence();
+      lastHash = last.hash();
       commits++;
     } catch (SQLException | RuntimeException e) {
       // The transaction rolled back (or its outcome is unknown): re-read the head before the next.

@@ -58,7 +58,7 @@ public final class ServerConfig {
   }
 
   /** Where the root key comes from; exactly one source. */
-  public sealed interface RootKeySource permits KeyFile, PassphraseEnv, PassphraseFile {}
+  public sealed interface RootKeySource permits KeyFile, PassphraseEnv, PassphraseFile, Pkcs11Key {}
 
   /** A root key file (created when missing only if {@link RootKeyConfig#createIfMissing()}). */
   public record KeyFile(Path path) implements RootKeySource {
@@ -81,10 +81,33 @@ public final class ServerConfig {
     }
   }
 
-  /** {@code createIfMissing} is true only with a {@link KeyFile} source (development). */
-  public record RootKeyConfig(RootKeySource source, boolean createIfMissing) {
+  /**
+   * An AES key on a PKCS#11 token (HSM): the SunPKCS11 configuration file, the key's label, and
+   * the name (never the value) of the environment variable holding the user PIN.
+   */
+  public record Pkcs11Key(Path sunPkcs11Config, String keyLabel, String pinVariable)
+      implements RootKeySource {
+    public Pkcs11Key {
+      Objects.requireNonNull(sunPkcs11Config, "sunPkcs11Config");
+      Objects.requireNonNull(keyLabel, "keyLabel");
+      Objects.requireNonNull(pinVariable, "pinVariable");
+    }
+  }
+
+  /**
+   * {@code createIfMissing} is true only with a {@link KeyFile} source (development). {@code
+   * previousFile} is the retiring root key file during a root-key rotation: it still opens
+   * secrets it wrapped, and never wraps anything new.
+   */
+  public record RootKeyConfig(
+      RootKeySource source, boolean createIfMissing, Optional<Path> previousFile) {
     public RootKeyConfig {
       Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(previousFile, "previousFile");
+    }
+
+    public RootKeyConfig(RootKeySource source, boolean createIfMissing) {
+      this(source, createIfMissing, Optional.empty());
     }
   }
 
@@ -376,9 +399,16 @@ public final class ServerConfig {
     }
 
     private RootKeyConfig rootKey() throws ConfigException {
+      RootKeyConfig current = currentRootKey();
+      Optional<Path> previous =
+          Values.optionalPath(Setting.ROOT_KEY_PREVIOUS_FILE, raw(Setting.ROOT_KEY_PREVIOUS_FILE));
+      return new RootKeyConfig(current.source(), current.createIfMissing(), previous);
+    }
+
+    private RootKeyConfig currentRootKey() throws ConfigException {
       List<Setting> set = new ArrayList<>();
       for (Setting s : List.of(Setting.ROOT_KEY_FILE, Setting.ROOT_KEY_PASSPHRASE_ENV,
-          Setting.ROOT_KEY_PASSPHRASE_FILE)) {
+          Setting.ROOT_KEY_PASSPHRASE_FILE, Setting.ROOT_KEY_PKCS11_CONFIG)) {
         if (!raw(s).text().isBlank()) {
           set.add(s);
         }
@@ -390,7 +420,7 @@ public final class ServerConfig {
               .append(" (").append(raw(s).origin()).append(")");
         }
         throw new ConfigException("rootKey needs exactly one of file, passphraseEnv,"
-            + " passphraseFile; " + (set.isEmpty() ? "none is set" : "got " + which));
+            + " passphraseFile, pkcs11Config; " + (set.isEmpty() ? "none is set" : "got " + which));
       }
       boolean create =
           Values.bool(Setting.ROOT_KEY_CREATE_IF_MISSING, raw(Setting.ROOT_KEY_CREATE_IF_MISSING));
@@ -406,6 +436,25 @@ public final class ServerConfig {
         case ROOT_KEY_PASSPHRASE_FILE:
           return new RootKeyConfig(
               new PassphraseFile(Values.optionalPath(source, r).orElseThrow()), false);
+        case ROOT_KEY_PKCS11_CONFIG: {
+          Raw pinRaw = raw(Setting.ROOT_KEY_PKCS11_PIN_ENV);
+          String pinName = pinRaw.text().trim();
+          if (!ENV_NAME.matcher(pinName).matches()) {
+            throw Values.invalid(Setting.ROOT_KEY_PKCS11_PIN_ENV,
+                "must name the environment variable holding the token PIN", pinRaw);
+          }
+          String pin = env.get(pinName);
+          if (pin == null || pin.isEmpty()) {
+            throw new ConfigException("rootKey.pkcs11PinEnv names environment variable '" + pinName
+                + "' (" + pinRaw.origin() + "), which is not set or empty");
+          }
+          String label = raw(Setting.ROOT_KEY_PKCS11_KEY_LABEL).text().trim();
+          if (label.isEmpty()) {
+            throw new ConfigException("rootKey.pkcs11KeyLabel must not be empty");
+          }
+          return new RootKeyConfig(
+              new Pkcs11Key(Values.optionalPath(source, r).orElseThrow(), label, pinName), false);
+        }
         default:
           String name = r.text().trim();
           if (!ENV_NAME.matcher(name).matches()) {

@@ -27,6 +27,17 @@ enum Setting {
       "KEYWARD_ROOT_KEY_PASSPHRASE_FILE",
       "--root-key-passphrase-file",
       ""),
+  ROOT_KEY_PKCS11_CONFIG(
+      "rootKey.pkcs11Config", "KEYWARD_ROOT_KEY_PKCS11_CONFIG", "--root-key-pkcs11-config", ""),
+  ROOT_KEY_PKCS11_KEY_LABEL(
+      "rootKey.pkcs11KeyLabel",
+      "KEYWARD_ROOT_KEY_PKCS11_KEY_LABEL",
+      "--root-key-pkcs11-key-label",
+      "keyward-root"),
+  ROOT_KEY_PKCS11_PIN_ENV(
+      "rootKey.pkcs11PinEnv", "KEYWARD_ROOT_KEY_PKCS11_PIN_ENV", "--root-key-pkcs11-pin-env", ""),
+  ROOT_KEY_PREVIOUS_FILE(
+      "rootKey.previousFile", "KEYWARD_ROOT_KEY_PREVIOUS_FILE", "--root-key-previous-file", ""),
   AUDIENCE("identity.audience", "KEYWARD_AUDIENCE", "--audience", "keyward"),
   CLOCK_SKEW("identity.clockSkew", null, null, "30s"),
   JWKS_REFRESH_MIN_INTERVAL("identity.jwksRefreshMinInterval", null, null, "30s"),

@@ -114,7 +114,7 @@ public final class DataKeys {
     byte[] canonical = EncryptionContexts.canonical(context);
     call.key(parsed.keyName()).version(parsed.version());
     authorizer.require(caller, operation, Optional.of(parsed.keyName()), context);
-    KeyRecord key = catalog.key(parsed.keyName());
+    KeyRecord key = catalog.keyWithVersion(parsed.keyName(), parsed.version());
     KeyVersionRecord version = requireDecryptable(key, parsed.version());
     byte[] plaintext = SealedBlobs.open(catalog.secret(key, version), parsed, canonical);
     return new Opened(plaintext, key.name(), version.version());

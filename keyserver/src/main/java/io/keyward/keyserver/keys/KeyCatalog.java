@@ -93,6 +93,20 @@ public final class KeyCatalog {
     return loaded;
   }
 
+  /**
+   * The key, fresh enough to hold {@code version}: a cached record without that version is read
+   * again, because another replica may have rotated the key after we cached it (its data keys must
+   * decrypt here at once, not after the record TTL).
+   */
+  KeyRecord keyWithVersion(String name, int version) {
+    KeyRecord key = key(name);
+    if (key.version(version).isPresent()) {
+      return key;
+    }
+    forget(name);
+    return key(name);
+  }
+
   /** Records a change made through this server so that the next read sees it. */
   KeyRecord remember(KeyRecord record) {
     records.put(record.name(), record);
@@ -182,6 +196,15 @@ public final class KeyCatalog {
       log.error("root key {} cannot open the secret of {} version {}", rootKey.id(), keyName, version.version(), e);
       throw KeyserverException.unavailable("the root key cannot open this key version", e);
     }
+  }
+
+  /**
+   * The associated data a version secret is wrapped under: binds the wrapped value to its key name
+   * and version, so a wrapped secret moved to another row does not open. Public for root-key
+   * rotation and backup checks, which re-wrap or open stored secrets outside the catalog.
+   */
+  public static byte[] versionSecretAad(String keyName, int version) {
+    return secretAad(keyName, version);
   }
 
   static byte[] secretAad(String keyName, int version) {

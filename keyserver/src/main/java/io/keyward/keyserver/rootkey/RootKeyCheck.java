@@ -60,4 +60,14 @@ public final class RootKeyCheck {
       throw new RootKeyException(MISMATCH);
     }
   }
+
+  /**
+   * The last step of a root-key rotation: stores the check value wrapped by {@code newKey}, after
+   * proving that the stored one opens under {@code oldKey} or {@code newKey}.
+   */
+  static void rewrap(KeyStore store, RootKey oldKey, RootKey newKey) throws RootKeyException {
+    verifyOrInitialize(store, RootKeyRing.of(newKey, oldKey));
+    store.putMetadata(METADATA, newKey.wrap(CHECK_VALUE, AAD));
+    log.info("root key check value now wrapped by root key {}", newKey.id());
+  }
 }

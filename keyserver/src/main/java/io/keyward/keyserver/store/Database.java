@@ -26,14 +26,18 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * One migrated Keyward database (today an SQLite file), shared by the key store and the audit log.
- * Owns the connection pool; {@link #close()} releases it.
+ * One migrated Keyward database (an SQLite file or a PostgreSQL database), shared by the key store
+ * and the audit log. Owns the connection pool; {@link #close()} releases it.
  *
  * <p>Connections: a small HikariCP pool, so that reads run concurrently (SQLite in WAL mode lets
  * readers proceed beside one writer), plus one in-process write lock around every write
  * transaction. SQLite admits a single writer anyway; taking the lock in Java first means our own
  * threads never meet {@code SQLITE_BUSY} and its sleeping back-off (up to 100 ms per retry). The
  * SQLite busy timeout still covers other processes (e.g. the CLI) that open the same file.
+ *
+ * <p>PostgreSQL: the same lock in Java, then a transaction-scoped advisory lock that every write
+ * transaction takes first, so that writers in several keyserver processes on one database are
+ * serialized exactly like writers on one SQLite file (see {@link Dialect#POSTGRESQL}).
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -66,6 +70,9 @@ public final class Database implements AutoCloseable {
    *     when the database cannot be opened or migrated (the cause says why)
    */
   public static Database open(String location) {
+    if (location != null && PostgresUrls.isPostgres(location)) {
+      return openPostgres(PostgresUrls.toJdbcUrl(location));
+    }
     Path file = sqliteFile(location);
     createOwnerOnly(file);
     SQLiteConfig config = new SQLiteConfig();
@@ -104,6 +111,46 @@ public final class Database implements AutoCloseable {
     return new Database(dataSource, Dialect.SQLITE, "sqlite:" + file);
   }
 
+  /**
+   * Opens and migrates a PostgreSQL database ({@code jdbc:postgresql://...}). Commits are durable
+   * when the server runs with its default {@code synchronous_commit=on}. Connection attempts and
+   * statements are bounded (connect 5 s, socket 30 s), so a database that is down or hangs turns
+   * into UNAVAILABLE instead of a stuck call.
+   */
+  private static Database openPostgres(String jdbcUrl) {
+    String description = PostgresUrls.describe(jdbcUrl);
+    HikariConfig pool = new HikariConfig();
+    pool.setPoolName("keyward-store");
+    pool.setJdbcUrl(jdbcUrl);
+    pool.setMaximumPoolSize(POOL_SIZE);
+    pool.setMinimumIdle(1);
+    pool.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+    pool.setAutoCommit(true);
+    pool.addDataSourceProperty("connectTimeout", "5");
+    pool.addDataSourceProperty("socketTimeout", "30");
+    pool.addDataSourceProperty("tcpKeepAlive", "true");
+    pool.addDataSourceProperty("ApplicationName", "keyward-keyserver");
+    HikariDataSource dataSource;
+    try {
+      dataSource = new HikariDataSource(pool);
+    } catch (RuntimeException e) {
+      throw KeyserverException.unavailable("cannot open the key store database " + description, e);
+    }
+    try {
+      // Several replicas may start at once: Flyway serializes migrations with its own lock.
+      Flyway.configure()
+          .dataSource(dataSource)
+          .locations("classpath:db/migration")
+          .load()
+          .migrate();
+    } catch (RuntimeException e) {
+      dataSource.close();
+      throw KeyserverException.unavailable(
+          "cannot migrate the key store database " + description, e);
+    }
+    return new Database(dataSource, Dialect.POSTGRESQL, description);
+  }
+
   /** The pooled data source, for reads in auto-commit mode. Do not close it; close this instead. */
   public DataSource dataSource() {
     return dataSource;
@@ -118,7 +165,8 @@ public final class Database implements AutoCloseable {
 
   /**
    * Runs {@code work} in one write transaction that excludes every other writer from its start
-   * (in-process lock, then SQLite {@code BEGIN IMMEDIATE}), and commits it. When {@code work}
+   * (in-process lock, then SQLite {@code BEGIN IMMEDIATE} or the PostgreSQL write advisory lock),
+   * and commits it. When {@code work}
    * throws, the transaction is rolled back and the exception rethrown: nothing of it is stored.
    */
   public <T> T inWriteTransaction(SqlWork<T> work) throws SQLException {
@@ -248,7 +296,15 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * The error a failed statement means to a caller: a unique violation (SQLSTATE 23505) is
+   * ALREADY_EXISTS; anything else (connection lost, serialization failure, timeout, database down)
+   * is UNAVAILABLE, and the caller may retry.
+   */
   static KeyserverException unavailable(SQLException e) {
+    if ("23505".equals(e.getSQLState())) {
+      return new KeyserverException(ErrorCode.ALREADY_EXISTS, "already exists", e);
+    }
     return new KeyserverException(ErrorCode.UNAVAILABLE, "key store unavailable", e);
   }
 }

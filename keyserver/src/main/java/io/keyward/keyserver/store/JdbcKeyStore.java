@@ -398,6 +398,182 @@ public final class JdbcKeyStore implements KeyStore {
         });
   }
 
+  @Override
+  public boolean replaceWrappedSecret(
+      String name, int version, WrappedSecret expected, WrappedSecret replacement) {
+    requireName(name);
+    requireVersionNumber(version);
+    requireSecret(expected);
+    requireSecret(replacement);
+    return write(
+        c -> {
+          lockKeyRow(c, name);
+          Optional<WrappedSecret> current =
+              loadKey(c, name).flatMap(k -> k.version(version)).flatMap(KeyVersionRecord::wrappedSecret);
+          if (current.isEmpty() || !current.get().equals(expected)) {
+            return false;
+          }
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE key_versions SET root_key_id = ?, wrapped_secret = ?"
+                      + " WHERE key_name = ? AND version = ?")) {
+            s.setString(1, replacement.rootKeyId());
+            s.setBytes(2, replacement.ciphertext());
+            s.setString(3, name);
+            s.setInt(4, version);
+            return s.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public StoreSnapshot snapshot() {
+    return snapshot(
+        c -> {
+          List<KeyRecord> keys = new ArrayList<>();
+          try (PreparedStatement s =
+                  c.prepareStatement("SELECT name FROM named_keys ORDER BY name");
+              ResultSet rs = s.executeQuery()) {
+            List<String> names = new ArrayList<>();
+            while (rs.next()) {
+              names.add(rs.getString(1));
+            }
+            for (String name : names) {
+              keys.add(requireKey(c, name));
+            }
+          }
+          Map<String, byte[]> metadata = new LinkedHashMap<>();
+          try (PreparedStatement s =
+                  c.prepareStatement("SELECT name, value FROM metadata ORDER BY name");
+              ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              metadata.put(rs.getString(1), rs.getBytes(2));
+            }
+          }
+          return new StoreSnapshot(keys, loadPolicy(c), metadata);
+        });
+  }
+
+  @Override
+  public void restore(StoreSnapshot snapshot, boolean replaceExisting) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    for (KeyRecord key : snapshot.keys()) {
+      requireRestorable(key);
+    }
+    write(
+        c -> {
+          boolean empty;
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT (SELECT COUNT(*) FROM named_keys) + (SELECT COUNT(*) FROM policy)");
+              ResultSet rs = s.executeQuery()) {
+            empty = rs.next() && rs.getLong(1) == 0;
+          }
+          if (!empty && !replaceExisting) {
+            throw KeyserverException.precondition(
+                "the store already holds keys or a policy; restoring over it needs --force");
+          }
+          for (String table : List.of("key_versions", "named_keys", "policy", "metadata")) {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table)) {
+              s.executeUpdate();
+            }
+          }
+          for (KeyRecord key : snapshot.keys()) {
+            insertRestored(c, key);
+          }
+          if (snapshot.policy().isPresent()) {
+            StoredPolicy p = snapshot.policy().get();
+            try (PreparedStatement s =
+                c.prepareStatement(
+                    "INSERT INTO policy (id, document, revision, updated_at_us) VALUES (1, ?, ?, ?)")) {
+              s.setString(1, p.document());
+              s.setLong(2, p.revision());
+              s.setLong(3, micros(p.updatedAt(), "policy time"));
+              s.executeUpdate();
+            }
+          }
+          try (PreparedStatement s =
+              c.prepareStatement("INSERT INTO metadata (name, value) VALUES (?, ?)")) {
+            for (Map.Entry<String, byte[]> e : snapshot.metadata().entrySet()) {
+              requireMetadataName(e.getKey());
+              s.setString(1, e.getKey());
+              s.setBytes(2, e.getValue());
+              s.executeUpdate();
+            }
+          }
+          return null;
+        });
+  }
+
+  private static void insertRestored(Connection c, KeyRecord key) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement("INSERT INTO named_keys (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, key.name());
+      s.setLong(2, micros(key.createdAt(), "key creation time"));
+      s.setInt(3, key.primaryVersion());
+      s.setInt(4, key.minDecryptionVersion());
+      setNullableLong(s, 5, key.settings().rotationPeriod().map(Duration::getSeconds));
+      setNullableLong(s, 6, boxed(key.settings().rotateAfterDataKeys()));
+      s.executeUpdate();
+    }
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO key_versions (" + VERSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (KeyVersionRecord v : key.versions()) {
+        s.setString(1, key.name());
+        s.setInt(2, v.version());
+        s.setString(3, v.state().name());
+        s.setLong(4, micros(v.createdAt(), "version creation time"));
+        setNullableLong(
+            s, 5, v.destroyAt().map(t -> micros(t, "destruction time")));
+        s.setLong(6, v.dataKeysIssued());
+        s.setString(7, v.wrappedSecret().map(WrappedSecret::rootKeyId).orElse(null));
+        s.setBytes(8, v.wrappedSecret().map(WrappedSecret::ciphertext).orElse(null));
+        s.executeUpdate();
+      }
+    }
+  }
+
+  /** The invariants every stored key keeps, checked before a restore writes anything. */
+  private static void requireRestorable(KeyRecord key) {
+    requireName(key.name());
+    requireSettings(key.settings());
+    List<KeyVersionRecord> versions = key.versions();
+    if (versions.isEmpty()) {
+      throw KeyserverException.invalid("key " + key.name() + " has no versions");
+    }
+    Optional<KeyVersionRecord> primary = key.version(key.primaryVersion());
+    if (primary.isEmpty()
+        || primary.get().state() != VersionState.ENABLED
+        || primary.get().wrappedSecret().isEmpty()) {
+      throw KeyserverException.invalid(
+          "key " + key.name() + " has no ENABLED primary version " + key.primaryVersion());
+    }
+    if (key.minDecryptionVersion() < 1 || key.minDecryptionVersion() > key.primaryVersion()) {
+      throw KeyserverException.invalid(
+          "key " + key.name() + " has minimum decryption version " + key.minDecryptionVersion());
+    }
+    int previous = 0;
+    for (KeyVersionRecord v : versions) {
+      requireVersionNumber(v.version());
+      if (v.version() <= previous) {
+        throw KeyserverException.invalid("versions of key " + key.name() + " are not ascending");
+      }
+      previous = v.version();
+      boolean destroyed = v.state() == VersionState.DESTROYED;
+      if (destroyed == v.wrappedSecret().isPresent()) {
+        throw KeyserverException.invalid(
+            "version " + v.version() + " of key " + key.name()
+                + (destroyed ? " is destroyed but has a secret" : " has no secret"));
+      }
+      v.wrappedSecret().ifPresent(JdbcKeyStore::requireSecret);
+      if (v.state() == VersionState.DESTROY_SCHEDULED && v.destroyAt().isEmpty()) {
+        throw KeyserverException.invalid(
+            "version " + v.version() + " of key " + key.name() + " has no destruction time");
+      }
+    }
+  }
+
   /** Closes the database (and with it the audit log's connections, so close that first). */
   @Override
   public void close() {

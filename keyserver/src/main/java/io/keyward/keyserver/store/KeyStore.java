@@ -61,6 +61,28 @@ public interface KeyStore extends AutoCloseable {
 
   void putMetadata(String name, byte[] value);
 
+  /**
+   * Replaces the wrapped secret of {@code name} v{@code version} with {@code replacement}, only if
+   * it is still exactly {@code expected} (compare-and-set, one transaction). Root-key rotation uses
+   * it: a version destroyed or re-wrapped meanwhile is left alone and false is returned.
+   */
+  boolean replaceWrappedSecret(
+      String name, int version, WrappedSecret expected, WrappedSecret replacement);
+
+  /**
+   * Everything this store holds except the audit log, read in one consistent snapshot: every key
+   * with all its versions (secrets still wrapped), the policy and the metadata (root-key check
+   * value, passphrase KDF parameters).
+   */
+  StoreSnapshot snapshot();
+
+  /**
+   * Writes {@code snapshot} into this store in one transaction. Refuses with FAILED_PRECONDITION a
+   * store that already holds a key or a policy, unless {@code replaceExisting}: then every key,
+   * the policy and the metadata are replaced (the audit log is kept).
+   */
+  void restore(StoreSnapshot snapshot, boolean replaceExisting);
+
   @Override
   void close();
 }

@@ -8,7 +8,9 @@ public final class Stores {
 
   /**
    * Opens (creating and migrating if needed) the key store at {@code location}: {@code
-   * sqlite:/path/to/file.db}, {@code jdbc:sqlite:/path/to/file.db} or a plain file path. The
+   * sqlite:/path/to/file.db}, {@code jdbc:sqlite:/path/to/file.db}, a plain file path, or a
+   * PostgreSQL database: {@code postgresql://[user@]host[:port]/db[?params]} or {@code
+   * jdbc:postgresql://...} (never with a password in it; use {@code ~/.pgpass}). The
    * returned store owns its database; share it with the audit log through {@link
    * JdbcKeyStore#database()} and close the audit log first.
    *

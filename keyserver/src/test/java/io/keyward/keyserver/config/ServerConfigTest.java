@@ -250,11 +250,11 @@ class ServerConfigTest {
   @Test
   void twoRootKeySources() throws Exception {
     assertEquals(
-        "rootKey needs exactly one of file, passphraseEnv, passphraseFile; got rootKey.file"
+        "rootKey needs exactly one of file, passphraseEnv, passphraseFile, pkcs11Config; got rootKey.file"
             + " (keyward.yaml line 10) and rootKey.passphraseFile (flag --root-key-passphrase-file)",
         error(FULL, Map.of(), List.of("--root-key-passphrase-file", "/pass")));
     assertEquals(
-        "rootKey needs exactly one of file, passphraseEnv, passphraseFile; none is set",
+        "rootKey needs exactly one of file, passphraseEnv, passphraseFile, pkcs11Config; none is set",
         error(MINIMAL, Map.of("KEYWARD_INSECURE_DEV", "true"), List.of()));
     assertEquals(
         "rootKey.createIfMissing (environment variable KEYWARD_ROOT_KEY_CREATE) works only with"
