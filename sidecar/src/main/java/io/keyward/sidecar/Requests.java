@@ -38,6 +38,9 @@ final class Requests {
     }
     byte[] plaintext;
     try {
+      if (pt.textValue().length() % 4 != 0) {
+        throw new IllegalArgumentException("unpadded");
+      }
       plaintext = Base64.getDecoder().decode(pt.textValue());
     } catch (IllegalArgumentException e) {
       throw bad(where + "plaintext is not valid base64 (RFC 4648, with padding)");
