@@ -6,6 +6,7 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -104,15 +105,23 @@ final class KeyserverHealth implements ClientInterceptor {
 
   /**
    * Probes with the gRPC health service (no token needed) now, then every second while the
-   * keyserver is unreachable and every 10 s while it is reachable but idle.
+   * keyserver is unreachable (resetting the channel's reconnect backoff) and every 10 s while it
+   * is reachable but idle.
    */
-  void startProbing(Channel channel, ScheduledExecutorService scheduler, Duration deadline) {
+  void startProbing(ManagedChannel channel, ScheduledExecutorService scheduler,
+      Duration deadline) {
     scheduler.execute(() -> probe(channel, scheduler, deadline));
   }
 
-  private void probe(Channel channel, ScheduledExecutorService scheduler, Duration deadline) {
+  private void probe(ManagedChannel channel, ScheduledExecutorService scheduler,
+      Duration deadline) {
     if (scheduler.isShutdown()) {
       return;
+    }
+    if (!reachable) {
+      // Reconnect now rather than after gRPC's exponential backoff (up to 2 minutes), so the
+      // sidecar recovers within about a second of the keyserver's return.
+      channel.resetConnectBackoff();
     }
     boolean idle = System.nanoTime() - lastCallNanos > PROBE_HEALTHY.toNanos();
     if (!reachable || idle) {

@@ -9,6 +9,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.keyward.sdk.KeywardClient;
+import io.keyward.sdk.KeywardSettings;
 import io.keyward.sdk.TokenSource;
 import io.keyward.sdk.TokenSources;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -134,9 +136,15 @@ public final class SidecarLauncher {
    * @throws StartupException when something cannot be started; everything started is stopped
    */
   public static Running start(SidecarConfig config, ProxyRoutes proxy) throws StartupException {
+    return start(config, proxy, null);
+  }
+
+  /** As {@link #start(SidecarConfig, ProxyRoutes)}; {@code cacheClock} ages the caches (tests). */
+  static Running start(SidecarConfig config, ProxyRoutes proxy, Clock cacheClock)
+      throws StartupException {
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      return doStart(config, proxy, resources);
+      return doStart(config, proxy, cacheClock, resources);
     } catch (Exception e) {
       for (int i = resources.size() - 1; i >= 0; i--) {
         try {
@@ -152,7 +160,7 @@ public final class SidecarLauncher {
     }
   }
 
-  private static Running doStart(SidecarConfig config, ProxyRoutes proxy,
+  private static Running doStart(SidecarConfig config, ProxyRoutes proxy, Clock cacheClock,
       List<AutoCloseable> resources) throws Exception {
     long grace = config.shutdownGracePeriod().toMillis();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -170,8 +178,11 @@ public final class SidecarLauncher {
       }
     });
     TokenSource token = TokenSources.file(config.tokenFile());
-    KeywardClient client = KeywardClient.create(config.sdkSettings().tokenSource(token).build(),
-        channel);
+    KeywardSettings.Builder settings = config.sdkSettings().tokenSource(token);
+    if (cacheClock != null) {
+      settings.clock(cacheClock);
+    }
+    KeywardClient client = KeywardClient.create(settings.build(), channel);
     resources.add(client);
     metrics.bindCache(client);
 

@@ -44,6 +44,12 @@ final class SidecarFixture implements AutoCloseable {
 
   /** Starts both; {@code extraYaml} is appended to the sidecar's configuration file. */
   static SidecarFixture start(Path dir, String extraYaml, String... keys) throws Exception {
+    return startWithClock(dir, extraYaml, null, keys);
+  }
+
+  /** As {@link #start}, with cache ages measured on {@code clock} (null: the system clock). */
+  static SidecarFixture startWithClock(Path dir, String extraYaml, java.time.Clock clock,
+      String... keys) throws Exception {
     Path ksDir = Files.createDirectories(dir.resolve("keyserver"));
     NetworkKeyserver keyserver = NetworkKeyserver.start(ksDir);
     try {
@@ -65,7 +71,7 @@ final class SidecarFixture implements AutoCloseable {
           shutdownGracePeriod: 1s
           """.formatted(keyserver.address(), keyserver.caCertificate(), tokenFile) + extraYaml);
       SidecarConfig cfg = SidecarConfig.load(Optional.of(config), Map.of(), List.of());
-      return new SidecarFixture(keyserver, dir, tokenFile, config, SidecarLauncher.start(cfg));
+      return new SidecarFixture(keyserver, dir, tokenFile, config, SidecarLauncher.start(cfg, null, clock));
     } catch (Exception e) {
       keyserver.close();
       throw e;
