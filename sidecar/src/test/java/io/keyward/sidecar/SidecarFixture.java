@@ -44,12 +44,23 @@ final class SidecarFixture implements AutoCloseable {
 
   /** Starts both; {@code extraYaml} is appended to the sidecar's configuration file. */
   static SidecarFixture start(Path dir, String extraYaml, String... keys) throws Exception {
-    return startWithClock(dir, extraYaml, null, keys);
+    return startWithClock(dir, extraYaml, null, List.of(), keys);
+  }
+
+  /** As {@link #start}, with command-line flags that override the file. */
+  static SidecarFixture start(Path dir, String extraYaml, List<String> flags, String... keys)
+      throws Exception {
+    return startWithClock(dir, extraYaml, null, flags, keys);
+  }
+
+  static SidecarFixture startWithClock(Path dir, String extraYaml, java.time.Clock clock,
+      String... keys) throws Exception {
+    return startWithClock(dir, extraYaml, clock, List.of(), keys);
   }
 
   /** As {@link #start}, with cache ages measured on {@code clock} (null: the system clock). */
   static SidecarFixture startWithClock(Path dir, String extraYaml, java.time.Clock clock,
-      String... keys) throws Exception {
+      List<String> flags, String... keys) throws Exception {
     Path ksDir = Files.createDirectories(dir.resolve("keyserver"));
     NetworkKeyserver keyserver = NetworkKeyserver.start(ksDir);
     try {
@@ -70,7 +81,7 @@ final class SidecarFixture implements AutoCloseable {
             grpc: 127.0.0.1:0
           shutdownGracePeriod: 1s
           """.formatted(keyserver.address(), keyserver.caCertificate(), tokenFile) + extraYaml);
-      SidecarConfig cfg = SidecarConfig.load(Optional.of(config), Map.of(), List.of());
+      SidecarConfig cfg = SidecarConfig.load(Optional.of(config), Map.of(), flags);
       return new SidecarFixture(keyserver, dir, tokenFile, config, SidecarLauncher.start(cfg, null, clock));
     } catch (Exception e) {
       keyserver.close();
