@@ -89,7 +89,7 @@ public final class SidecarLoad {
    * a 64 MiB heap that starts small, the serial collector, C1 only (a smaller code cache and no
    * C2 compiler threads), one Netty buffer arena. Override with {@code -Dsidecar.jvm.args=...}.
    */
-  static final String DEFAULT_SIDECAR_JVM_ARGS = SIDECAR_HEAP + " -Xms16m -XX:+UseSerialGC"
+  static final String DEFAULT_SIDECAR_JVM_ARGS = SIDECAR_HEAP + " -Xms16m -Xmn12m -XX:+UseSerialGC"
       + " -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m"
       + " -Xss512k -Dio.netty.allocator.numDirectArenas=1"
       + " -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1";
@@ -255,8 +255,16 @@ public final class SidecarLoad {
     try (HttpLoadClient client = HttpLoadClient.connect(sidecar.port, options.inFlight())) {
       ClosedLoop loop = new ClosedLoop(options.inFlight(), options.deadline().plusSeconds(5));
       List<PhaseResult> phases = new ArrayList<>();
-      long[] peakRss = {sidecar.rssKib()};
-      Runnable sampleRss = () -> peakRss[0] = Math.max(peakRss[0], sidecar.rssKib());
+      java.util.concurrent.atomic.AtomicLong peakRss = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.ScheduledExecutorService sampler =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rss-sampler");
+            t.setDaemon(true);
+            return t;
+          });
+      sampler.scheduleAtFixedRate(() -> peakRss.accumulateAndGet(sidecar.rssKib(), Math::max),
+          0, 100, TimeUnit.MILLISECONDS);
+      Runnable sampleRss = () -> peakRss.accumulateAndGet(sidecar.rssKib(), Math::max);
       phases.add(loop.run(HEALTH, client.operation(HttpMethod.GET, "/healthz", s -> null,
           (s, body) -> body.readableBytes() > 0), options.warmup(), options.duration()));
       sampleRss.run();
@@ -269,7 +277,8 @@ public final class SidecarLoad {
           (s, body) -> ByteBufUtil.equals(body, Unpooled.wrappedBuffer(expectedDecrypt))),
           options.warmup(), options.duration()));
       sampleRss.run();
-      return new Report(phases, sidecar.startToReady, peakRss[0], jvmArgs, Instant.now());
+      sampler.shutdownNow();
+      return new Report(phases, sidecar.startToReady, peakRss.get(), jvmArgs, Instant.now());
     }
   }
 
@@ -320,6 +329,8 @@ public final class SidecarLoad {
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(out.toFile());
       pb.environment().keySet().removeIf(k -> k.startsWith("KEYWARD_"));
+      // As the container image does: glibc's per-thread malloc arenas would add tens of MiB.
+      pb.environment().put("MALLOC_ARENA_MAX", "2");
       long t0 = System.nanoTime();
       Process p = pb.start();
       try {
