@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +32,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,10 @@ public final class KeywardClient implements AutoCloseable {
   private final Executor executor;
   private final EncryptionKeyCache<EncryptKey, EncryptionMaterial> encryptCache;
   private final DecryptionKeyCache<DecryptKey, DataKey> decryptCache;
+  private final LongAdder encryptLookups = new LongAdder();
+  private final LongAdder encryptLoads = new LongAdder();
+  private final LongAdder decryptLookups = new LongAdder();
+  private final LongAdder decryptLoads = new LongAdder();
 
   private KeywardClient(KeywardSettings settings, Channel channel, ManagedChannel ownedChannel) {
     this.settings = settings;
@@ -144,8 +150,66 @@ public final class KeywardClient implements AutoCloseable {
           + " bytes exceeds the data key max-bytes " + settings.dataKeyMaxBytes()
           + "; use encryptingStream");
     }
+    encryptLookups.increment();
     return encryptCache.withValue(new EncryptKey(keyName, context), EncryptKey::immutableCopy,
         this::newEncryptionMaterial, m -> m.encrypter.tryEncrypt(plaintext));
+  }
+
+  /**
+   * {@link #encrypt(String, byte[], Map)} with a data key that is already cached: never calls the
+   * keyserver and never blocks on I/O, so it may run on an event loop. Same guarantee as {@code
+   * encrypt}.
+   *
+   * @return the ciphertext, or empty when no cached data key for (key name, context) has budget
+   *     left; the caller then uses {@link #encrypt} or {@link #encryptAsync} off the event loop
+   * @throws IllegalArgumentException as {@link #encrypt(String, byte[], Map)}
+   */
+  public Optional<byte[]> encryptIfCached(String keyName, byte[] plaintext,
+      Map<String, String> context) {
+    Objects.requireNonNull(plaintext, "plaintext must not be null");
+    if (plaintext.length > settings.dataKeyMaxBytes()) {
+      throw new IllegalArgumentException("plaintext of " + plaintext.length
+          + " bytes exceeds the data key max-bytes " + settings.dataKeyMaxBytes()
+          + "; use encryptingStream");
+    }
+    byte[] result = encryptCache.withCachedValue(new EncryptKey(keyName, context),
+        m -> m.encrypter.tryEncrypt(plaintext));
+    if (result != null) {
+      encryptLookups.increment();
+    }
+    return Optional.ofNullable(result);
+  }
+
+  /**
+   * {@link #decrypt} with a data key that is cached and within its max-age: never calls the
+   * keyserver and never blocks on I/O. Same guarantee as {@code decrypt}: nothing is returned
+   * unless the ciphertext and context verify.
+   *
+   * @return the plaintext, or empty when the data key is not cached fresh (a key that is only
+   *     within its grace is not used here: {@link #decrypt} must first try the keyserver)
+   * @throws DecryptionFailedException as {@link #decrypt}, when the cached key does not open it
+   */
+  public Optional<byte[]> decryptIfCached(byte[] ciphertext, Map<String, String> context) {
+    Objects.requireNonNull(ciphertext, "ciphertext must not be null");
+    byte[] canonical = CanonicalContext.encode(context);
+    Header header = Header.parse(ciphertext);
+    if (header.algorithm() != Header.ALGORITHM_MESSAGE) {
+      throw new DecryptionFailedException();
+    }
+    DataKey key = decryptCache.getIfFresh(DecryptKey.of(header, canonical));
+    if (key == null) {
+      return Optional.empty();
+    }
+    decryptLookups.increment();
+    return Optional.of(MessageDecrypter.open(key, header, ciphertext, canonical));
+  }
+
+  /** Data-key cache hits and misses so far (counts only), for metrics. */
+  public CacheStats cacheStats() {
+    long encLoads = encryptLoads.sum();
+    long decLoads = decryptLoads.sum();
+    return new CacheStats(Math.max(0, encryptLookups.sum() - encLoads), encLoads,
+        Math.max(0, decryptLookups.sum() - decLoads), decLoads);
   }
 
   /** {@link #encrypt(byte[], Map)}, returned in the text form {@code kw1.<base64url>}. */
@@ -245,7 +309,9 @@ public final class KeywardClient implements AutoCloseable {
   }
 
   private DataKey dataKeyFor(Header header, Map<String, String> context, byte[] canonical) {
+    decryptLookups.increment();
     return decryptCache.get(DecryptKey.of(header, canonical), k -> {
+      decryptLoads.increment();
       KeyserverStub.Unwrapped u = keyserver.decryptDataKey(header.wrappedDek(), context);
       // The header names the key and version; the keyserver says what the DEK was wrapped under.
       if (!u.keyName.equals(header.keyName()) || u.keyVersion != header.keyVersion()) {
@@ -257,6 +323,7 @@ public final class KeywardClient implements AutoCloseable {
 
   private EncryptionMaterial newEncryptionMaterial(EncryptKey k) {
     byte[] canonical = CanonicalContext.encode(k.context());
+    encryptLoads.increment();
     KeyserverStub.Generated g = keyserver.generateDataKey(k.keyName(), k.context());
     byte[] header =
         Header.encodeMessage(g.keyName, g.keyVersion, g.wrappedDek, g.key.commitment());

@@ -88,6 +88,15 @@ public final class DecryptionKeyCache<K, V> {
     return result.value;
   }
 
+  /**
+   * Returns the cached value for {@code key} while it is fresh (within max-age), else null; never
+   * loads and never serves an entry that is only within its grace.
+   */
+  public V getIfFresh(K key) {
+    Entry<V> e = cache.getIfPresent(key);
+    return e != null && ticker.read() - e.loadedAt < maxAgeNanos ? e.value : null;
+  }
+
   public void invalidateAll() {
     cache.invalidateAll();
   }

@@ -62,6 +62,22 @@ public final class EncryptionKeyCache<K, V> {
     throw new IllegalStateException("a fresh data key refused the message twice");
   }
 
+  /**
+   * Runs {@code attempt} with the cached value for {@code key} only; never loads. Returns null
+   * when nothing is cached or the cached value's budget is spent (it is then retired).
+   */
+  public <R> R withCachedValue(K lookupKey, Function<V, R> attempt) {
+    V value = cache.getIfPresent(lookupKey);
+    if (value == null) {
+      return null;
+    }
+    R result = attempt.apply(value);
+    if (result == null) {
+      cache.asMap().remove(lookupKey, value);
+    }
+    return result;
+  }
+
   /** Drops every cached data key. */
   public void invalidateAll() {
     cache.invalidateAll();

@@ -1,0 +1,360 @@
+package io.keyward.sidecar;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.keyward.sdk.KeywardClient;
+import io.keyward.sdk.KeywardSettings;
+import io.keyward.sdk.TokenSource;
+import io.keyward.sdk.TokenSources;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a sidecar from a {@link SidecarConfig}: the keyserver client, the local HTTP and gRPC
+ * APIs (loopback TCP, optionally Unix sockets), an optional health listener, and the proxy routes.
+ * Start-up does not wait for the keyserver: the APIs listen at once and {@code /readyz} says when
+ * the keyserver has answered.
+ */
+public final class SidecarLauncher {
+  private static final Logger LOG = LoggerFactory.getLogger(SidecarLauncher.class);
+
+  private SidecarLauncher() {}
+
+  /** Start-up failed: a port in use, an unreadable CA file, a bad proxy route. */
+  public static final class StartupException extends Exception {
+    public StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** A running sidecar. {@link #close()} stops listening, drains and releases everything. */
+  public static final class Running implements AutoCloseable {
+    private final List<AutoCloseable> resources; // closed in reverse order
+    private final int httpPort;
+    private final int grpcPort;
+    private final Optional<Integer> healthPort;
+    private boolean closed;
+
+    private Running(List<AutoCloseable> resources, int httpPort, int grpcPort,
+        Optional<Integer> healthPort) {
+      this.resources = resources;
+      this.httpPort = httpPort;
+      this.grpcPort = grpcPort;
+      this.healthPort = healthPort;
+    }
+
+    /** The loopback HTTP port (the bound one when the configuration said 0). */
+    public int httpPort() {
+      return httpPort;
+    }
+
+    /** The loopback gRPC port (the bound one when the configuration said 0). */
+    public int grpcPort() {
+      return grpcPort;
+    }
+
+    /** The health/metrics-only listener's port, when one is configured. */
+    public Optional<Integer> healthPort() {
+      return healthPort;
+    }
+
+    /** Stops listening, lets in-flight requests finish within the grace period, then stops. */
+    @Override
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (int i = resources.size() - 1; i >= 0; i--) {
+        try {
+          resources.get(i).close();
+        } catch (Exception e) {
+          LOG.warn("error while stopping ({})", e.getClass().getSimpleName());
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts with the {@link ProxyRoutes} found by {@link ServiceLoader}, if the configuration has
+   * proxy routes.
+   */
+  public static Running start(SidecarConfig config) throws StartupException {
+    ProxyRoutes proxy = null;
+    if (!config.proxyRoutes().isEmpty()) {
+      proxy = ServiceLoader.load(ProxyRoutes.class).findFirst().orElseThrow(() ->
+          new StartupException("the configuration has proxy routes, but this build has no proxy"
+              + " (no io.keyward.sidecar.ProxyRoutes service)", null));
+    }
+    return start(config, proxy);
+  }
+
+  /**
+   * Starts the sidecar; {@code proxy} (may be null when there are no routes) serves the proxy
+   * routes.
+   *
+   * <p>Guarantee: the local APIs listen on loopback addresses and on Unix sockets with mode
+   * {@link SidecarConfig#unixSocketMode()} only; the keyserver is reached over TLS (unless the
+   * configuration says insecurePlaintext) with the pod's token, re-read when its file changes.
+   *
+   * @throws StartupException when something cannot be started; everything started is stopped
+   */
+  public static Running start(SidecarConfig config, ProxyRoutes proxy) throws StartupException {
+    return start(config, proxy, null);
+  }
+
+  /** As {@link #start(SidecarConfig, ProxyRoutes)}; {@code cacheClock} ages the caches (tests). */
+  static Running start(SidecarConfig config, ProxyRoutes proxy, Clock cacheClock)
+      throws StartupException {
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      return doStart(config, proxy, cacheClock, resources);
+    } catch (Exception e) {
+      for (int i = resources.size() - 1; i >= 0; i--) {
+        try {
+          resources.get(i).close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      if (e instanceof StartupException s) {
+        throw s;
+      }
+      throw new StartupException("sidecar failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  private static Running doStart(SidecarConfig config, ProxyRoutes proxy, Clock cacheClock,
+      List<AutoCloseable> resources) throws Exception {
+    long grace = config.shutdownGracePeriod().toMillis();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    resources.add(registry::close);
+    SidecarMetrics metrics = new SidecarMetrics(registry);
+    KeyserverHealth health = new KeyserverHealth(registry);
+
+    ManagedChannel channel = Grpc.newChannelBuilder(config.keyserverAddress(), credentials(config))
+        .intercept(health)
+        .build();
+    resources.add(() -> {
+      channel.shutdown();
+      if (!channel.awaitTermination(grace, TimeUnit.MILLISECONDS)) {
+        channel.shutdownNow();
+      }
+    });
+    TokenSource token = TokenSources.file(config.tokenFile());
+    KeywardSettings.Builder settings = config.sdkSettings().tokenSource(token);
+    if (cacheClock != null) {
+      settings.clock(cacheClock);
+    }
+    KeywardClient client = KeywardClient.create(settings.build(), channel);
+    resources.add(client);
+    metrics.bindCache(client);
+
+    ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(),
+        config.workerThreads(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(config.workerQueue()), daemon("keyward-sidecar-worker"));
+    workers.allowCoreThreadTimeOut(true);
+    resources.add(() -> {
+      workers.shutdown();
+      workers.awaitTermination(grace, TimeUnit.MILLISECONDS);
+    });
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(daemon("keyward-sidecar-probe"));
+    resources.add(scheduler::shutdownNow);
+
+    Operations operations = new Operations(client, config.defaultKey(), workers);
+    HttpApi http = new HttpApi(operations, metrics, () -> readiness(token, health),
+        config.maxBodyBytes(), config.maxBatchItems());
+
+    boolean epoll = Epoll.isAvailable();
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, daemon("keyward-sidecar-accept"),
+        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    EventLoopGroup io = new MultiThreadIoEventLoopGroup(threads, daemon("keyward-sidecar-io"),
+        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    resources.add(() -> {
+      boss.shutdownGracefully(0, grace, TimeUnit.MILLISECONDS);
+      io.shutdownGracefully(0, grace, TimeUnit.MILLISECONDS).awaitUninterruptibly(grace + 1000);
+    });
+
+    Channel httpChannel = new ServerBootstrap().group(boss, io)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .childHandler(http.initializer(false))
+        .bind(new InetSocketAddress(config.httpListen().host(), config.httpListen().port()))
+        .sync().channel();
+    resources.add(() -> httpChannel.close().sync());
+    int httpPort = ((InetSocketAddress) httpChannel.localAddress()).getPort();
+
+    if (config.httpUnixSocket().isPresent()) {
+      if (!epoll) {
+        throw new StartupException("listen.httpUnixSocket needs Linux epoll, which is not"
+            + " available here", Epoll.unavailabilityCause());
+      }
+      Path socket = config.httpUnixSocket().get();
+      Files.deleteIfExists(socket); // a stale socket from a previous run
+      Channel unix = new ServerBootstrap().group(boss, io)
+          .channel(EpollServerDomainSocketChannel.class)
+          .childHandler(http.initializer(false))
+          .bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+      restrict(socket, config.unixSocketMode());
+      resources.add(() -> {
+        unix.close().sync();
+        Files.deleteIfExists(socket);
+      });
+    }
+
+    Optional<Integer> healthPort = Optional.empty();
+    if (config.healthListen().isPresent()) {
+      SidecarConfig.HostPort hp = config.healthListen().get();
+      Channel h = new ServerBootstrap().group(boss, io)
+          .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+          .childHandler(http.initializer(true))
+          .bind(new InetSocketAddress(hp.host(), hp.port())).sync().channel();
+      resources.add(() -> h.close().sync());
+      healthPort = Optional.of(((InetSocketAddress) h.localAddress()).getPort());
+    }
+
+    GrpcApi grpcApi = new GrpcApi(operations, metrics, config.maxBodyBytes(),
+        config.maxBatchItems());
+    HealthStatusManager grpcHealth = new HealthStatusManager();
+    Server grpc = grpcServer(NettyServerBuilder.forAddress(
+        new InetSocketAddress(config.grpcListen().host(), config.grpcListen().port())),
+        grpcApi, grpcHealth, config).start();
+    resources.add(() -> stop(grpc, grace));
+    if (config.grpcUnixSocket().isPresent()) {
+      Path socket = config.grpcUnixSocket().get();
+      Files.deleteIfExists(socket);
+      GrpcUnixSockets loops = GrpcUnixSockets.create();
+      resources.add(loops);
+      Server unix = grpcServer(loops.builder(socket), grpcApi, grpcHealth, config).start();
+      restrict(socket, config.unixSocketMode());
+      resources.add(() -> {
+        stop(unix, grace);
+        Files.deleteIfExists(socket);
+      });
+    }
+
+    health.startProbing(channel, scheduler, config.keyserverCallDeadline());
+
+    if (!config.proxyRoutes().isEmpty()) {
+      if (proxy == null) {
+        throw new StartupException("the configuration has proxy routes but no proxy was given",
+            null);
+      }
+      ProxyRoutes.Handle handle;
+      try {
+        handle = proxy.start(config.proxyRoutes(), new ProxyContext(client, registry,
+            config.defaultKey()));
+      } catch (IllegalArgumentException e) {
+        throw new StartupException("invalid proxy configuration: " + e.getMessage(), e);
+      }
+      resources.add(handle);
+    }
+    return new Running(List.copyOf(resources), httpPort, grpc.getPort(), healthPort);
+  }
+
+  private static Server grpcServer(NettyServerBuilder b, GrpcApi api,
+      HealthStatusManager health, SidecarConfig config) {
+    // Handlers never block (see Operations), so they run on the transport threads.
+    return b.directExecutor()
+        .maxInboundMessageSize(config.maxBodyBytes() + 64 * 1024)
+        .addService(api)
+        .addService(health.getHealthService())
+        .build();
+  }
+
+  private static void stop(Server server, long graceMillis) throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
+    }
+  }
+
+  private static ChannelCredentials credentials(SidecarConfig config) throws StartupException {
+    if (config.keyserverInsecurePlaintext()) {
+      return InsecureChannelCredentials.create();
+    }
+    if (config.keyserverCaFile().isEmpty()) {
+      return TlsChannelCredentials.create();
+    }
+    try {
+      return TlsChannelCredentials.newBuilder()
+          .trustManager(config.keyserverCaFile().get().toFile()).build();
+    } catch (IOException | RuntimeException e) {
+      throw new StartupException("cannot load keyserver.caFile " + config.keyserverCaFile().get()
+          + " (" + e.getClass().getSimpleName() + ")", e);
+    }
+  }
+
+  private static void restrict(Path socket, String mode) throws IOException {
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(
+        mode.equals("0660") ? "rw-rw----" : "rw-------"));
+  }
+
+  /** {@code /readyz}: token readable and keyserver reached; degraded while unreachable. */
+  private static HttpApi.Readiness readiness(TokenSource token, KeyserverHealth health) {
+    try {
+      token.token();
+    } catch (RuntimeException e) {
+      return new HttpApi.Readiness(false, "not_ready", "identity token file is unreadable");
+    }
+    if (!health.everReached()) {
+      return new HttpApi.Readiness(false, "not_ready", "keyserver not reached yet");
+    }
+    if (!health.reachable()) {
+      long seconds = Math.max(0,
+          (System.currentTimeMillis() - health.unreachableSinceMillis()) / 1000);
+      return new HttpApi.Readiness(false, "degraded", "keyserver unreachable for " + seconds
+          + "s; serving cached data keys within their limits");
+    }
+    return new HttpApi.Readiness(true, "ready", null);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private record ProxyContext(KeywardClient client, MeterRegistry meterRegistry,
+      Optional<String> defaultKey) implements ProxyRoutes.Context {}
+}
