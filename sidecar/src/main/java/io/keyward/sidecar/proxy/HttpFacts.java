@@ -15,7 +15,7 @@ import java.util.Locale;
 final class HttpFacts {
   /** Hop-by-hop fields; {@code Transfer-Encoding} is framing and handled by the codecs. */
   private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive",
-      "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
+      "proxy-connection", "te", "upgrade", "proxy-authenticate", "proxy-authorization");
 
   private HttpFacts() {}
 
