@@ -57,7 +57,7 @@ final class JsonRewriter {
       return new Failed(ProxyError.malformedJson());
     }
     if (root == null || root.isMissingNode()) {
-      return new Failed(ProxyError.malformedJson());
+      return new Unchanged(); // an empty body (a GET labelled JSON) holds nothing to protect
     }
     boolean changed = false;
     for (FieldPath field : rule.fieldPaths()) {

@@ -191,6 +191,13 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     e.method = request.method().name();
+    if (request.method().equals(HttpMethod.CONNECT)) {
+      e.mode = RequestMode.DISCARD;
+      e.closeAfter = true;
+      respondError(new ProxyError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_supported",
+          "the proxy does not tunnel CONNECT requests"));
+      return;
+    }
     String origin = HttpFacts.originForm(request.uri());
     String path = HttpFacts.matchPath(origin);
     if (origin == null || (path == null && !origin.equals("*"))) {

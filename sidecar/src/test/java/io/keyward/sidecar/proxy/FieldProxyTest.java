@@ -63,6 +63,7 @@ class FieldProxyTest {
   static void startKeyserver() throws Exception {
     keyserver = NetworkKeyserver.start(dir);
     keyserver.createKey("a-payments");
+    keyserver.createKey("b-payments"); // exists, but namespace a may not use it
     client = KeywardClient.create(KeywardSettings.builder()
         .keyserverAddress(keyserver.address())
         .trustedCaFile(keyserver.caCertificate())
@@ -458,6 +459,27 @@ class FieldProxyTest {
           "keyserver_unavailable");
       assertTrue(upstream.received.isEmpty());
     }
+  }
+
+  @Test
+  void aKeyTheWorkloadMayNotUseFailsTheRequestInsteadOfSendingPlaintext() throws Exception {
+    proxy = FieldProxy.start(route(routeYaml("egress", upstream.url(), "/v1", true, 65536)
+        .replace("key: a-payments", "key: b-payments")), crypto);
+    HttpResponse<String> r = send("POST", "/v1/customers/1", "application/json", CUSTOMER, "t-1");
+    assertError(r, 502, "encryption_failed");
+    assertTrue(r.body().contains("field /card/number could not be encrypted"), r.body());
+    assertTrue(upstream.received.isEmpty());
+  }
+
+  @Test
+  void anEmptyBodyLabelledJsonOnAMatchedRuleIsForwarded() throws Exception {
+    startProxy();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/v1/customers/e"))
+        .header("Content-Type", "application/json").header("X-Tenant", "t-1")
+        .method("PATCH", BodyPublishers.noBody()).build(), BodyHandlers.ofString());
+    assertEquals(404, r.statusCode());
+    assertEquals("PATCH", upstream.last().method());
+    assertEquals(0, upstream.last().body().length);
   }
 
   @Test
