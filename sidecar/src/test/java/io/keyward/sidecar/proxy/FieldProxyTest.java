@@ -28,9 +28,12 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -516,6 +519,33 @@ class FieldProxyTest {
   private static void assertThrowsDecryptionFailed(String ciphertext, Map<String, String> context) {
     org.junit.jupiter.api.Assertions.assertThrows(DecryptionFailedException.class,
         () -> crypto.decryptText(ciphertext, context));
+  }
+
+  @Test
+  void concurrentClientsEachGetTheirOwnPlaintextBack() throws Exception {
+    startProxy();
+    List<CompletableFuture<String>> reads = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String id = "c" + i;
+      String tenant = "t-" + (i % 3);
+      String body = CUSTOMER.replace(CARD, "40000000000000" + (10 + i));
+      HttpRequest post = HttpRequest.newBuilder(uri("/v1/customers/" + id))
+          .header("Content-Type", "application/json").header("X-Tenant", tenant)
+          .POST(BodyPublishers.ofString(body)).build();
+      HttpRequest get = HttpRequest.newBuilder(uri("/v1/customers/" + id))
+          .header("X-Tenant", tenant).build();
+      reads.add(http.sendAsync(post, BodyHandlers.ofString())
+          .thenCompose(created -> http.sendAsync(get, BodyHandlers.ofString()))
+          .thenApply(HttpResponse::body));
+    }
+    List<String> failures = new ArrayList<>();
+    for (int i = 0; i < reads.size(); i++) {
+      String card = JSON.readTree(reads.get(i).get(30, TimeUnit.SECONDS)).at("/card/number").asText();
+      if (!card.equals("40000000000000" + (10 + i))) {
+        failures.add("client " + i + " read " + card);
+      }
+    }
+    assertEquals(List.of(), failures);
   }
 
   @Test
