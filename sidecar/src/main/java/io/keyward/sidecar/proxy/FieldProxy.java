@@ -42,13 +42,15 @@ public final class FieldProxy implements AutoCloseable {
   private final ProxyRoute route;
   private final EventLoopGroup group;
   private final ThreadPoolExecutor cryptoPool;
+  private final OffLoopResolverGroup resolver;
   private final Channel serverChannel;
 
   private FieldProxy(ProxyRoute route, EventLoopGroup group, ThreadPoolExecutor cryptoPool,
-      Channel serverChannel) {
+      OffLoopResolverGroup resolver, Channel serverChannel) {
     this.route = route;
     this.group = group;
     this.cryptoPool = cryptoPool;
+    this.resolver = resolver;
     this.serverChannel = serverChannel;
   }
 
@@ -69,6 +71,7 @@ public final class FieldProxy implements AutoCloseable {
         TimeUnit.SECONDS, new ArrayBlockingQueue<>(CRYPTO_QUEUE),
         new DefaultThreadFactory(prefix + "-crypto", true), new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
+    OffLoopResolverGroup resolver = new OffLoopResolverGroup(pool);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
@@ -80,17 +83,18 @@ public final class FieldProxy implements AutoCloseable {
             ch.pipeline().addLast(new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setMaxChunkSize(65536)));
             ch.pipeline().addLast(new HttpServerExpectContinueHandler());
-            ch.pipeline().addLast(new ProxyConnection(route, crypto, pool));
+            ch.pipeline().addLast(new ProxyConnection(route, crypto, pool, resolver));
           }
         });
     ChannelFuture bound = bootstrap.bind(route.listenHost(), route.listenPort()).await();
     if (!bound.isSuccess()) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      resolver.close();
       pool.shutdownNow();
       throw new IOException("proxy route " + route.name() + " cannot listen on "
           + route.listenHost() + ":" + route.listenPort(), bound.cause());
     }
-    FieldProxy proxy = new FieldProxy(route, group, pool, bound.channel());
+    FieldProxy proxy = new FieldProxy(route, group, pool, resolver, bound.channel());
     LOG.info("proxy route {} listening on {}:{}, forwarding to {}", route.name(),
         route.listenHost(), proxy.port(), route.upstream());
     return proxy;
@@ -110,6 +114,7 @@ public final class FieldProxy implements AutoCloseable {
   public void close() {
     serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    resolver.close();
     cryptoPool.shutdownNow();
   }
 

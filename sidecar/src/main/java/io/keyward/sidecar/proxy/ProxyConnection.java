@@ -104,6 +104,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private final ProxyRoute route;
   private final FieldCrypto crypto;
   private final ExecutorService cryptoPool;
+  private final OffLoopResolverGroup resolver;
   private final ArrayDeque<Object> inbox = new ArrayDeque<>();
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
@@ -112,10 +113,12 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private Exchange ex;
   private boolean closing;
 
-  ProxyConnection(ProxyRoute route, FieldCrypto crypto, ExecutorService cryptoPool) {
+  ProxyConnection(ProxyRoute route, FieldCrypto crypto, ExecutorService cryptoPool,
+      OffLoopResolverGroup resolver) {
     this.route = route;
     this.crypto = crypto;
     this.cryptoPool = cryptoPool;
+    this.resolver = resolver;
   }
 
   @Override
@@ -405,6 +408,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Bootstrap b = new Bootstrap()
         .group(ctx.channel().eventLoop())
         .channel(NioSocketChannel.class)
+        .resolver(resolver)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
         .option(ChannelOption.TCP_NODELAY, true)

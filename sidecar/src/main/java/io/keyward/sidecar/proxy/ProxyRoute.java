@@ -84,6 +84,41 @@ public final class ProxyRoute {
         List.copyOf(rules));
   }
 
+  /**
+   * Builds every route of the {@code proxy:} section (a list of maps; null means no routes) and
+   * checks that names and fixed listen addresses are unique.
+   *
+   * @throws IllegalArgumentException naming the route and the setting when anything is invalid
+   */
+  @SuppressWarnings("unchecked")
+  public static List<ProxyRoute> listFromConfig(Object proxySection) {
+    if (proxySection == null) {
+      return List.of();
+    }
+    if (!(proxySection instanceof List<?> list)) {
+      throw new IllegalArgumentException("proxy must be a list of routes");
+    }
+    List<ProxyRoute> routes = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    Set<String> listens = new java.util.HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof Map<?, ?> m)) {
+        throw new IllegalArgumentException("proxy[" + i + "] must be a map");
+      }
+      ProxyRoute route = fromConfig((Map<String, Object>) m);
+      if (!names.add(route.name())) {
+        throw new IllegalArgumentException("proxy route " + route.name() + ": name is used twice");
+      }
+      String listen = route.listenHost() + ":" + route.listenPort();
+      if (route.listenPort() != 0 && !listens.add(listen)) {
+        throw new IllegalArgumentException("proxy route " + route.name() + ", listen " + listen
+            + " is already used by another route");
+      }
+      routes.add(route);
+    }
+    return List.copyOf(routes);
+  }
+
   private static URI upstream(ConfigMap c) {
     String text = c.requiredString("upstream");
     URI uri;

@@ -500,7 +500,9 @@ class FieldProxyTest {
   void ingressProxyInFrontOfTheAppWorksTheSameWay() throws Exception {
     // Client -> proxy -> app: the app (here the recording server under /app) only ever holds
     // ciphertexts; the client reads its own plaintext back.
-    proxy = FieldProxy.start(route(routeYaml("ingress", upstream.url() + "/app", "", true, 65536)),
+    // A host name, not an IP literal: resolved off the event loop.
+    proxy = FieldProxy.start(route(routeYaml("ingress",
+        "http://localhost:" + upstream.port() + "/app", "", true, 65536)),
         crypto);
     HttpResponse<String> created = send("POST", "/customers/99", "application/json", CUSTOMER, "t-9");
     assertEquals(201, created.statusCode());

@@ -42,6 +42,7 @@ class ProxyRouteTest {
     }
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> routes = (List<Map<String, Object>>) root.get("proxy");
+    assertEquals(2, ProxyRoute.listFromConfig(routes).size());
     ProxyRoute egress = ProxyRoute.fromConfig(routes.get(0));
     assertEquals("payments-egress", egress.name());
     assertEquals("127.0.0.1", egress.listenHost());
@@ -119,6 +120,18 @@ class ProxyRouteTest {
       }
     }
     assertEquals(List.of(), failures);
+  }
+
+  @Test
+  void routeListsNeedUniqueNamesAndListenAddresses() throws Exception {
+    assertEquals(List.of(), ProxyRoute.listFromConfig(null));
+    IllegalArgumentException sameName = assertThrows(IllegalArgumentException.class,
+        () -> ProxyRoute.listFromConfig(List.of(yaml(VALID), yaml(VALID.replace(":15001", ":15002")))));
+    assertTrue(sameName.getMessage().contains("payments-egress: name is used twice"), sameName.getMessage());
+    IllegalArgumentException sameListen = assertThrows(IllegalArgumentException.class,
+        () -> ProxyRoute.listFromConfig(List.of(yaml(VALID), yaml(VALID.replace("name: payments-egress", "name: other")))));
+    assertTrue(sameListen.getMessage().contains("listen 127.0.0.1:15001 is already used"), sameListen.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ProxyRoute.listFromConfig("not a list"));
   }
 
   @Test
