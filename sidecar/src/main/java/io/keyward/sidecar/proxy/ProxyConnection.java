@@ -383,10 +383,15 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   // ---- upstream side ----
 
   private void sendUpstream(Exchange e, Object msg) {
-    e.sentUpstream = true;
-    if (upstream == null || (upstreamReady && !upstream.isActive())) {
-      connect();
+    if (msg instanceof HttpRequest) {
+      if (upstream == null || (upstreamReady && !upstream.isActive())) {
+        connect();
+      }
+    } else if (upstream == null) {
+      ReferenceCountUtil.release(msg); // the connection this body part belonged to is gone
+      return;
     }
+    e.sentUpstream = true;
     if (!upstreamReady) {
       pending.add(msg);
       return;
@@ -648,6 +653,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
     e.responseMode = ResponseMode.DROP;
     e.responseStarted = true;
+    if (!e.requestDone && e.mode == RequestMode.STREAM) {
+      e.mode = RequestMode.DISCARD; // answered: the rest of the body goes nowhere
+    }
     Map<String, Object> inner = new LinkedHashMap<>();
     inner.put("code", error.code());
     inner.put("message", error.message());

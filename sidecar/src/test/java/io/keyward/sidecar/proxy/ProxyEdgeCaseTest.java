@@ -215,6 +215,34 @@ class ProxyEdgeCaseTest {
   }
 
   @Test
+  void anUpstreamThatAnswersBeforeReadingTheBodyIsRelayedAndTheConnectionStaysUsable() throws Exception {
+    ScriptedUpstream u = new ScriptedUpstream((socket, head) -> {
+      socket.getOutputStream().write(("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n"
+          + "Connection: close\r\n\r\nnope").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      socket.shutdownOutput();
+      socket.getInputStream().transferTo(OutputStream.nullOutputStream()); // then drain politely
+    });
+    upstream = u;
+    start(u.url(), 1024);
+    byte[] body = new byte[2 * 1024 * 1024];
+    try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /v1/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+          + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.write("GET /v1/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertTrue(response.startsWith("HTTP/1.1 413 Payload Too Large"), response);
+      assertTrue(response.contains("nope"), response);
+      int second = response.indexOf("HTTP/1.1 413", 10);
+      assertTrue(second > 0, "the next request on the connection is answered: " + response);
+    }
+  }
+
+  @Test
   void aBrokenUpstreamResponseIs502() throws Exception {
     ScriptedUpstream u = new ScriptedUpstream((socket, head) -> {
       socket.getOutputStream().write("NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
