@@ -19,6 +19,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -330,7 +331,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
       headers.set(HttpHeaderNames.CONTENT_LENGTH, out.length);
       sendUpstream(e, new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, e.head.method(),
-          e.upstreamUri, Unpooled.wrappedBuffer(out), headers, HttpHeaders.EMPTY_HEADERS));
+          e.upstreamUri, Unpooled.wrappedBuffer(out), headers, EmptyHttpHeaders.INSTANCE));
     });
   }
 
@@ -631,7 +632,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       HttpResponse head = e.responseHead;
       FullHttpResponse full = new DefaultFullHttpResponse(
           e.clientVersion.equals(HttpVersion.HTTP_1_0) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
-          head.status(), Unpooled.wrappedBuffer(out), head.headers(), HttpHeaders.EMPTY_HEADERS);
+          head.status(), Unpooled.wrappedBuffer(out), head.headers(), EmptyHttpHeaders.INSTANCE);
       full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
       full.headers().set(HttpHeaderNames.CONTENT_LENGTH, out.length);
       HttpUtil.setKeepAlive(full, e.keepAlive && !e.closeAfter);

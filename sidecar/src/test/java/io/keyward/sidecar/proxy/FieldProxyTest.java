@@ -154,7 +154,7 @@ class FieldProxyTest {
   static final String CUSTOMER = """
       {"name":"Ada","card":{"number":"4111111111111111","cvc":123,"expiry":"12/29"},
        "contacts":[{"email":"ada@example.com","kind":"home"},{"email":"ada@work.example"}],
-       "profile":{"vip":true,"since":2019},"note":null}""";
+       "profile":{"vip":true,"since":2019},"note":null,"amount":10.50,"big":123456789012345678901234567890}""";
 
   static Map<String, String> ctx(String field, String tenant) {
     return Map.of("field", field, "tenant", tenant);
@@ -192,6 +192,8 @@ class FieldProxyTest {
     assertEquals(String.valueOf(seen.body().length), seen.headers().getFirst("Content-Length"));
     assertFalse(seen.bodyText().contains(CARD));
     assertFalse(seen.bodyText().contains("ada@"));
+    assertTrue(seen.bodyText().contains("\"amount\":10.50,"), "numbers keep their exact text");
+    assertTrue(seen.bodyText().contains("\"big\":123456789012345678901234567890}"), seen.bodyText());
     JsonNode stored = JSON.readTree(seen.body());
     assertEquals("Ada", stored.get("name").asText());
     assertEquals("12/29", stored.at("/card/expiry").asText());
