@@ -1,0 +1,206 @@
+package io.keyward.sidecar.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A configured field: a JSON Pointer ({@code /card/number}, RFC 6901) or a simple path ({@code
+ * $.contacts[*].email}, {@code $.items[0].sku}, {@code $['odd key']}) where {@code [*]} matches
+ * every element of an array. Matches are reported with their concrete JSON Pointer, which is the
+ * one notation used for {@code {field}} in both directions.
+ */
+final class FieldPath {
+  /** One step of the path. */
+  private sealed interface Step permits Token, Name, Index, AnyIndex {}
+
+  /** A JSON Pointer token: an object member, or an array element if it is a canonical index. */
+  private record Token(String token) implements Step {}
+
+  private record Name(String name) implements Step {}
+
+  private record Index(int index) implements Step {}
+
+  private record AnyIndex() implements Step {}
+
+  /** A value found in a document, with what is needed to replace it in place. */
+  record Match(JsonNode container, String member, int index, JsonNode value, String pointer) {
+    void replace(JsonNode replacement) {
+      if (container instanceof ObjectNode o) {
+        o.set(member, replacement);
+      } else {
+        ((ArrayNode) container).set(index, replacement);
+      }
+    }
+  }
+
+  private final String source;
+  private final List<Step> steps;
+
+  private FieldPath(String source, List<Step> steps) {
+    this.source = source;
+    this.steps = List.copyOf(steps);
+  }
+
+  static FieldPath parse(String spec, String where) {
+    if (spec.startsWith("/")) {
+      List<Step> steps = new ArrayList<>();
+      for (String raw : spec.substring(1).split("/", -1)) {
+        if (raw.matches(".*~(?![01]).*")) {
+          throw new IllegalArgumentException(where + ": '~' in a JSON Pointer must be ~0 or ~1, got '"
+              + spec + "'");
+        }
+        steps.add(new Token(raw.replace("~1", "/").replace("~0", "~")));
+      }
+      return new FieldPath(spec, steps);
+    }
+    if (spec.startsWith("$")) {
+      return new FieldPath(spec, parseSimple(spec, where));
+    }
+    throw new IllegalArgumentException(where + " must be a JSON Pointer (/a/b) or a simple path"
+        + " ($.a.b[*].c), got '" + spec + "'");
+  }
+
+  private static List<Step> parseSimple(String spec, String where) {
+    List<Step> steps = new ArrayList<>();
+    int i = 1;
+    while (i < spec.length()) {
+      char c = spec.charAt(i);
+      if (c == '.') {
+        int end = i + 1;
+        while (end < spec.length() && isNameChar(spec.charAt(end))) {
+          end++;
+        }
+        if (end == i + 1) {
+          throw bad(spec, where, "a member name after '.' (letters, digits, '_' or '-')");
+        }
+        steps.add(new Name(spec.substring(i + 1, end)));
+        i = end;
+      } else if (spec.startsWith("[*]", i)) {
+        steps.add(new AnyIndex());
+        i += 3;
+      } else if (spec.startsWith("['", i)) {
+        int end = spec.indexOf("']", i + 2);
+        if (end < 0) {
+          throw bad(spec, where, "a closing '] after a quoted member name");
+        }
+        steps.add(new Name(spec.substring(i + 2, end)));
+        i = end + 2;
+      } else if (c == '[') {
+        int end = spec.indexOf(']', i);
+        String digits = end < 0 ? "" : spec.substring(i + 1, end);
+        if (!digits.matches("0|[1-9][0-9]{0,8}")) {
+          throw bad(spec, where, "an array index, [*] or ['name'] inside brackets");
+        }
+        steps.add(new Index(Integer.parseInt(digits)));
+        i = end + 1;
+      } else {
+        throw bad(spec, where, "'.', '[' at position " + i);
+      }
+    }
+    if (steps.isEmpty()) {
+      throw bad(spec, where, "at least one step after '$'");
+    }
+    return steps;
+  }
+
+  private static boolean isNameChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '-';
+  }
+
+  private static IllegalArgumentException bad(String spec, String where, String expected) {
+    return new IllegalArgumentException(where + ": expected " + expected + " in '" + spec + "'");
+  }
+
+  /** Every value at this path in {@code root}, in document order; missing paths match nothing. */
+  List<Match> find(JsonNode root) {
+    List<Match> out = new ArrayList<>();
+    walk(root, 0, "", out);
+    return out;
+  }
+
+  private void walk(JsonNode node, int depth, String pointer, List<Match> out) {
+    Step step = steps.get(depth);
+    boolean last = depth == steps.size() - 1;
+    if (step instanceof AnyIndex) {
+      if (node instanceof ArrayNode array) {
+        for (int i = 0; i < array.size(); i++) {
+          visit(array, null, i, pointer + "/" + i, depth, last, out);
+        }
+      }
+      return;
+    }
+    if (step instanceof Index idx) {
+      if (node instanceof ArrayNode array && idx.index() < array.size()) {
+        visit(array, null, idx.index(), pointer + "/" + idx.index(), depth, last, out);
+      }
+      return;
+    }
+    String name = step instanceof Name n ? n.name() : ((Token) step).token();
+    if (node instanceof ObjectNode object && object.has(name)) {
+      visit(object, name, -1, pointer + "/" + escape(name), depth, last, out);
+    } else if (step instanceof Token && node instanceof ArrayNode array
+        && name.matches("0|[1-9][0-9]{0,8}") && Integer.parseInt(name) < array.size()) {
+      int i = Integer.parseInt(name);
+      visit(array, null, i, pointer + "/" + i, depth, last, out);
+    }
+  }
+
+  private void visit(JsonNode container, String member, int index, String pointer, int depth,
+      boolean last, List<Match> out) {
+    JsonNode child = member != null ? container.get(member) : container.get(index);
+    if (last) {
+      out.add(new Match(container, member, index, child, pointer));
+    } else {
+      walk(child, depth + 1, pointer, out);
+    }
+  }
+
+  /** Every string value in {@code root} for which {@code test} holds, with its JSON Pointer. */
+  static List<Match> strings(JsonNode root, java.util.function.Predicate<String> test) {
+    List<Match> out = new ArrayList<>();
+    collectStrings(root, "", test, out);
+    return out;
+  }
+
+  private static void collectStrings(JsonNode node, String pointer,
+      java.util.function.Predicate<String> test, List<Match> out) {
+    if (node instanceof ObjectNode object) {
+      for (Map.Entry<String, JsonNode> e : object.properties()) {
+        String p = pointer + "/" + escape(e.getKey());
+        JsonNode child = e.getValue();
+        if (child.isTextual()) {
+          if (test.test(child.textValue())) {
+            out.add(new Match(object, e.getKey(), -1, child, p));
+          }
+        } else {
+          collectStrings(child, p, test, out);
+        }
+      }
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        JsonNode child = array.get(i);
+        String p = pointer + "/" + i;
+        if (child.isTextual()) {
+          if (test.test(child.textValue())) {
+            out.add(new Match(array, null, i, child, p));
+          }
+        } else {
+          collectStrings(child, p, test, out);
+        }
+      }
+    }
+  }
+
+  static String escape(String member) {
+    return member.replace("~", "~0").replace("/", "~1");
+  }
+
+  @Override
+  public String toString() {
+    return source;
+  }
+}
