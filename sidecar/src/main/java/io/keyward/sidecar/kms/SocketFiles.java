@@ -45,6 +45,9 @@ final class SocketFiles {
 
   /** Whether a process accepts connections on {@code socket}. */
   static boolean isLive(Path socket) {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
     try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       channel.connect(UnixDomainSocketAddress.of(socket));
       return true;

@@ -1,0 +1,361 @@
+package io.keyward.sidecar.kms;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.keyward.api.v1.ListAuditRecordsRequest;
+import io.keyward.api.v1.RotateKeyRequest;
+import io.keyward.api.v1.SetMinDecryptionVersionRequest;
+import io.keyward.kms.v2.DecryptRequest;
+import io.keyward.kms.v2.EncryptRequest;
+import io.keyward.kms.v2.EncryptResponse;
+import io.keyward.kms.v2.KeyManagementServiceGrpc.KeyManagementServiceBlockingStub;
+import io.keyward.kms.v2.StatusRequest;
+import io.keyward.kms.v2.StatusResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The plugin end to end: a KMS v2 client on the Unix socket, a real TLS keyserver behind it. */
+class KmsPluginTest {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @TempDir Path dir;
+  private KmsTestBed bed;
+  private KmsPlugin plugin;
+  private KeyManagementServiceBlockingStub kms;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    bed = new KmsTestBed(dir);
+    plugin = bed.start();
+    kms = bed.client(plugin.socket());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    bed.close();
+  }
+
+  @Test
+  void statusIsHealthyAndNamesThePrimaryVersion() {
+    StatusResponse status = kms.status(StatusRequest.getDefaultInstance());
+
+    assertEquals("v2", status.getVersion());
+    assertEquals("ok", status.getHealthz());
+    assertTrue(status.getKeyId().matches("keyward:k8s-secrets:v1:\\d{16}"), status.getKeyId());
+  }
+
+  @Test
+  void encryptThenDecryptReturnsTheSeed() {
+    byte[] seed = seed();
+    String statusKeyId = kms.status(StatusRequest.getDefaultInstance()).getKeyId();
+
+    EncryptResponse encrypted = encrypt(seed);
+
+    assertEquals(statusKeyId, encrypted.getKeyId());
+    assertTrue(encrypted.getCiphertext().size() < 1024, "ciphertext is " + encrypted.getCiphertext().size());
+    assertTrue(encrypted.getAnnotationsMap().isEmpty());
+    assertFalse(contains(encrypted.getCiphertext().toByteArray(), seed), "seed visible in ciphertext");
+    assertArrayEquals(seed, decrypt(encrypted.getCiphertext(), encrypted.getKeyId()));
+  }
+
+  @Test
+  void identicalSeedsGiveDistinctCiphertexts() {
+    byte[] seed = seed();
+
+    EncryptResponse first = encrypt(seed);
+    EncryptResponse second = encrypt(seed);
+
+    assertNotEquals(first.getCiphertext(), second.getCiphertext());
+    assertArrayEquals(seed, decrypt(second.getCiphertext(), second.getKeyId()));
+  }
+
+  @Test
+  void rotationChangesKeyIdAndOldCiphertextsStillDecrypt() {
+    byte[] oldSeed = seed();
+    EncryptResponse old = encrypt(oldSeed);
+    String oldKeyId = kms.status(StatusRequest.getDefaultInstance()).getKeyId();
+
+    bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
+    // Within the state max-age Status may still name the old version (the documented bound)...
+    assertEquals(oldKeyId, kms.status(StatusRequest.getDefaultInstance()).getKeyId());
+    bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
+    // ...and after it, the new one.
+    String newKeyId = kms.status(StatusRequest.getDefaultInstance()).getKeyId();
+
+    assertNotEquals(oldKeyId, newKeyId);
+    assertTrue(newKeyId.startsWith("keyward:k8s-secrets:v2:"), newKeyId);
+    byte[] newSeed = seed();
+    EncryptResponse fresh = encrypt(newSeed);
+    assertEquals(newKeyId, fresh.getKeyId());
+    assertArrayEquals(oldSeed, decrypt(old.getCiphertext(), oldKeyId));
+    assertArrayEquals(newSeed, decrypt(fresh.getCiphertext(), newKeyId));
+    // Each ciphertext only with its own key_id.
+    assertCode(Status.Code.INVALID_ARGUMENT, () -> decrypt(old.getCiphertext(), newKeyId));
+    assertCode(Status.Code.INVALID_ARGUMENT, () -> decrypt(fresh.getCiphertext(), oldKeyId));
+  }
+
+  @Test
+  void encryptRightAfterRotationUsesAndReportsTheNewKeyId() {
+    String oldKeyId = kms.status(StatusRequest.getDefaultInstance()).getKeyId();
+    bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
+
+    EncryptResponse encrypted = encrypt(seed());
+
+    assertTrue(encrypted.getKeyId().startsWith("keyward:k8s-secrets:v2:"), encrypted.getKeyId());
+    assertNotEquals(oldKeyId, encrypted.getKeyId());
+    // Status follows at once, so kube-apiserver sees one key_id for new writes.
+    assertEquals(encrypted.getKeyId(), kms.status(StatusRequest.getDefaultInstance()).getKeyId());
+  }
+
+  @Test
+  void keyIdIsStableAcrossPluginRestarts() throws Exception {
+    EncryptResponse encrypted = encrypt(seed());
+    plugin.close();
+
+    KmsPlugin again = bed.start(bed.settings(bed.socket("again.sock")).build());
+    KeyManagementServiceBlockingStub client = bed.client(again.socket());
+
+    assertEquals(encrypted.getKeyId(), client.status(StatusRequest.getDefaultInstance()).getKeyId());
+    assertEquals(32, client.decrypt(DecryptRequest.newBuilder()
+        .setCiphertext(encrypted.getCiphertext()).setKeyId(encrypted.getKeyId()).build()).getPlaintext().size());
+  }
+
+  @Test
+  void unknownOrMissingKeyIdFailsCleanly() {
+    byte[] seed = seed();
+    EncryptResponse encrypted = encrypt(seed);
+    String keyId = encrypted.getKeyId();
+    List<String> bad = List.of(
+        "keyward:k8s-secrets:v1:1",             // right version, wrong creation time (e.g. pre-restore id)
+        "keyward:k8s-secrets:v7:" + keyId.substring(keyId.lastIndexOf(':') + 1),
+        "keyward:other-key:v1:" + keyId.substring(keyId.lastIndexOf(':') + 1),
+        "something-else",
+        keyId + "x");
+
+    for (String k : bad) {
+      assertCode(Status.Code.INVALID_ARGUMENT, () -> decrypt(encrypted.getCiphertext(), k));
+    }
+    assertCode(Status.Code.INVALID_ARGUMENT, () -> decrypt(encrypted.getCiphertext(), ""));
+    assertArrayEquals(seed, decrypt(encrypted.getCiphertext(), keyId));
+  }
+
+  @Test
+  void raisedMinimumDecryptionVersionStopsOldCiphertexts() {
+    byte[] seed = seed();
+    EncryptResponse old = encrypt(seed);
+    assertArrayEquals(seed, decrypt(old.getCiphertext(), old.getKeyId())); // now cached
+    bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
+    bed.admin().setMinDecryptionVersion(SetMinDecryptionVersionRequest.newBuilder()
+        .setName(KmsTestBed.KEY).setMinDecryptionVersion(2).build());
+
+    bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
+
+    StatusRuntimeException e = assertCode(Status.Code.FAILED_PRECONDITION,
+        () -> decrypt(old.getCiphertext(), old.getKeyId()));
+    assertTrue(e.getStatus().getDescription().contains("minimum decryption version"));
+    EncryptResponse fresh = encrypt(seed);
+    assertArrayEquals(seed, decrypt(fresh.getCiphertext(), fresh.getKeyId()));
+  }
+
+  @Test
+  void aNotYetCachedOldCiphertextIsRefusedByTheKeyserverToo() {
+    EncryptResponse old = encrypt(seed());
+    bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
+    bed.admin().setMinDecryptionVersion(SetMinDecryptionVersionRequest.newBuilder()
+        .setName(KmsTestBed.KEY).setMinDecryptionVersion(2).build());
+
+    // The plugin's snapshot still allows v1 (not stale yet): the keyserver's FAILED_PRECONDITION
+    // passes through.
+    assertCode(Status.Code.FAILED_PRECONDITION, () -> decrypt(old.getCiphertext(), old.getKeyId()));
+  }
+
+  @Test
+  void keyserverDownMakesStatusUnhealthyWithAReasonAndCachedSeedsStillDecrypt() throws Exception {
+    byte[] cachedSeed = seed();
+    EncryptResponse cached = encrypt(cachedSeed);
+    decrypt(cached.getCiphertext(), cached.getKeyId());
+    byte[] uncachedSeed = seed();
+    EncryptResponse uncached = encrypt(uncachedSeed);
+    String keyId = kms.status(StatusRequest.getDefaultInstance()).getKeyId();
+
+    bed.keyserver.stop();
+    bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
+
+    StatusResponse down = kms.status(StatusRequest.getDefaultInstance());
+    assertEquals("v2", down.getVersion());
+    assertTrue(down.getHealthz().startsWith("keyserver unreachable"), down.getHealthz());
+    assertEquals(keyId, down.getKeyId(), "the last known key_id is still reported");
+    assertArrayEquals(cachedSeed, decrypt(cached.getCiphertext(), cached.getKeyId()));
+    assertCode(Status.Code.UNAVAILABLE, () -> decrypt(uncached.getCiphertext(), uncached.getKeyId()));
+    assertCode(Status.Code.UNAVAILABLE, () -> encrypt(seed()));
+
+    bed.keyserver.restart();
+    assertEquals("ok", awaitHealthy(), "Status recovers after the keyserver is back");
+    assertArrayEquals(uncachedSeed, decrypt(uncached.getCiphertext(), uncached.getKeyId()));
+  }
+
+  @Test
+  void identityWithoutTheKmsRuleIsReportedInStatus() throws Exception {
+    KmsPlugin denied = bed.start(bed.settings(bed.socket("denied.sock"), bed.keyserver.tokenFor("a", "app")).build());
+    KeyManagementServiceBlockingStub client = bed.client(denied.socket());
+
+    StatusResponse status = client.status(StatusRequest.getDefaultInstance());
+
+    assertEquals("policy denies the plugin encrypt, decrypt or read-key on key k8s-secrets", status.getHealthz());
+    assertCode(Status.Code.FAILED_PRECONDITION, () -> client.encrypt(EncryptRequest.newBuilder()
+        .setPlaintext(ByteString.copyFrom(seed())).build()));
+  }
+
+  @Test
+  void malformedRequestsFailWithoutHarmingThePlugin() {
+    byte[] seed = seed();
+    EncryptResponse good = encrypt(seed);
+    byte[] ct = good.getCiphertext().toByteArray();
+    byte[] tampered = ct.clone();
+    tampered[tampered.length - 1] ^= 1;
+    byte[] otherName = ct.clone();
+    otherName[2] = 'x'; // "x8s-secrets": a name that is not the plugin's key
+    byte[] wrongPurpose = ct.clone();
+    wrongPurpose[0] = 0x01;
+    bed.admin().createKey(io.keyward.api.v1.CreateKeyRequest.newBuilder().setName("shared").build());
+    byte[] sharedKeyCiphertext = bed.adminKeys().encrypt(io.keyward.api.v1.EncryptRequest.newBuilder()
+        .setKeyName("shared").setPlaintext(ByteString.copyFrom(seed))
+        .putAllEncryptionContext(KeyserverClient.CONTEXT).build()).getCiphertext().toByteArray();
+    byte[] otherContext = bed.adminKeys().encrypt(io.keyward.api.v1.EncryptRequest.newBuilder()
+        .setKeyName(KmsTestBed.KEY).setPlaintext(ByteString.copyFrom(seed))
+        .putEncryptionContext("purpose", "something-else").build()).getCiphertext().toByteArray();
+    String keyId = good.getKeyId();
+
+    List<String> failures = new ArrayList<>();
+    expect(failures, "empty plaintext", Status.Code.INVALID_ARGUMENT, () -> encrypt(new byte[0]));
+    expect(failures, "513-byte plaintext", Status.Code.INVALID_ARGUMENT, () -> encrypt(new byte[513]));
+    expect(failures, "100 KiB message", Status.Code.RESOURCE_EXHAUSTED, () -> encrypt(new byte[100 * 1024]));
+    expect(failures, "empty ciphertext", Status.Code.INVALID_ARGUMENT, () -> decrypt(new byte[0], keyId));
+    expect(failures, "1025-byte ciphertext", Status.Code.INVALID_ARGUMENT, () -> decrypt(new byte[1025], keyId));
+    expect(failures, "garbage", Status.Code.INVALID_ARGUMENT, () -> decrypt(randomBytes(120), keyId));
+    expect(failures, "truncated", Status.Code.INVALID_ARGUMENT, () -> decrypt(java.util.Arrays.copyOf(ct, 40), keyId));
+    expect(failures, "tampered tag", Status.Code.INVALID_ARGUMENT, () -> decrypt(tampered, keyId));
+    expect(failures, "other key name", Status.Code.INVALID_ARGUMENT, () -> decrypt(otherName, keyId));
+    expect(failures, "wrong purpose byte", Status.Code.INVALID_ARGUMENT, () -> decrypt(wrongPurpose, keyId));
+    expect(failures, "other key's ciphertext", Status.Code.INVALID_ARGUMENT,
+        () -> decrypt(sharedKeyCiphertext, keyId));
+    expect(failures, "other context", Status.Code.INVALID_ARGUMENT, () -> decrypt(otherContext, keyId));
+    assertEquals(List.of(), failures);
+
+    assertArrayEquals(seed, decrypt(good.getCiphertext(), keyId));
+    assertEquals("ok", kms.status(StatusRequest.getDefaultInstance()).getHealthz());
+  }
+
+  @Test
+  void startUpStormCostsOneKeyserverCallPerSeed() throws Exception {
+    byte[] seed = seed();
+    EncryptResponse encrypted = encrypt(seed);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<byte[]>> results = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        results.add(pool.submit(() -> decrypt(encrypted.getCiphertext(), encrypted.getKeyId())));
+      }
+      for (Future<byte[]> r : results) {
+        assertArrayEquals(seed, r.get(30, TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    long keyserverDecrypts = bed.admin().listAuditRecords(ListAuditRecordsRequest.newBuilder().setLimit(1000).build())
+        .getRecordsList().stream()
+        .filter(r -> r.getOperation().equals("Decrypt") && r.getCaller().contains("keyward-kms"))
+        .count();
+    assertEquals(1, keyserverDecrypts);
+    assertEquals(1, plugin.cachedSeeds());
+  }
+
+  /** Polls Status, moving the plugin's clock past its cache each time, until the keyserver is back. */
+  private String awaitHealthy() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    String healthz;
+    do {
+      bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
+      healthz = kms.status(StatusRequest.getDefaultInstance()).getHealthz();
+      if (healthz.equals("ok")) {
+        return healthz;
+      }
+      Thread.sleep(200); // waiting for the gRPC channel to reconnect, not for an expiry
+    } while (System.nanoTime() < deadline);
+    return healthz;
+  }
+
+  private EncryptResponse encrypt(byte[] plaintext) {
+    return kms.withDeadlineAfter(10, TimeUnit.SECONDS).encrypt(EncryptRequest.newBuilder()
+        .setPlaintext(ByteString.copyFrom(plaintext)).setUid("test-uid").build());
+  }
+
+  private byte[] decrypt(ByteString ciphertext, String keyId) {
+    return decrypt(ciphertext.toByteArray(), keyId);
+  }
+
+  private byte[] decrypt(byte[] ciphertext, String keyId) {
+    return kms.withDeadlineAfter(10, TimeUnit.SECONDS).decrypt(DecryptRequest.newBuilder()
+        .setCiphertext(ByteString.copyFrom(ciphertext)).setKeyId(keyId).setUid("test-uid").build())
+        .getPlaintext().toByteArray();
+  }
+
+  private static StatusRuntimeException assertCode(Status.Code code, Runnable call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+    assertEquals(code, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    return e;
+  }
+
+  private static void expect(List<String> failures, String name, Status.Code code, Runnable call) {
+    try {
+      call.run();
+      failures.add(name + ": no error");
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != code) {
+        failures.add(name + ": " + e.getStatus());
+      }
+    }
+  }
+
+  private static byte[] seed() {
+    return randomBytes(32);
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+}
