@@ -158,6 +158,22 @@ class KmsPluginTest {
   }
 
   @Test
+  void aStreamOfBadKeyIdsCostsAtMostOneGetKeyPerSecond() {
+    EncryptResponse encrypted = encrypt(seed());
+    long before = kmsAuditCount("GetKey");
+
+    for (int i = 0; i < 50; i++) {
+      String bogus = "keyward:k8s-secrets:v1:" + i;
+      assertCode(Status.Code.INVALID_ARGUMENT, () -> decrypt(encrypted.getCiphertext(), bogus));
+    }
+    bed.clock.advance(KeyState.MIN_RETRY);
+    assertCode(Status.Code.INVALID_ARGUMENT, () -> decrypt(encrypted.getCiphertext(), "keyward:k8s-secrets:v1:0"));
+
+    // The plugin's clock did not move during the first 50, then moved by one interval.
+    assertTrue(kmsAuditCount("GetKey") - before <= 2, "GetKey calls: " + (kmsAuditCount("GetKey") - before));
+  }
+
+  @Test
   void raisedMinimumDecryptionVersionStopsOldCiphertexts() {
     byte[] seed = seed();
     EncryptResponse old = encrypt(seed);
@@ -225,6 +241,48 @@ class KmsPluginTest {
   }
 
   @Test
+  void rejectedTokenIsReportedAndARefreshedTokenFileIsPickedUp() throws Exception {
+    Path socket = bed.socket("token.sock");
+    KmsPluginSettings settings = bed.settings(socket, "not-a-jwt").build();
+    KmsPlugin p = bed.start(settings);
+    KeyManagementServiceBlockingStub client = bed.client(p.socket());
+
+    assertEquals("keyserver rejected the plugin's token (UNAUTHENTICATED)",
+        client.status(StatusRequest.getDefaultInstance()).getHealthz());
+
+    // The node agent writes a fresh token; the plugin reads it on the next call.
+    java.nio.file.Files.writeString(dir.resolve("token-token.sock"),
+        bed.keyserver.tokenFor(KmsTestBed.KMS_NAMESPACE, KmsTestBed.KMS_ACCOUNT));
+    bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
+
+    assertEquals("ok", client.status(StatusRequest.getDefaultInstance()).getHealthz());
+  }
+
+  @Test
+  void missingKeyIsReportedInStatus() throws Exception {
+    KmsPlugin p = bed.start(bed.settings(bed.socket("missing.sock"), bed.keyserver.adminToken())
+        .keyName("no-such-key").build());
+
+    StatusResponse status = bed.client(p.socket()).status(StatusRequest.getDefaultInstance());
+
+    assertEquals("key no-such-key not found", status.getHealthz());
+    assertEquals("", status.getKeyId());
+  }
+
+  @Test
+  void disabledVersionStopsItsCiphertexts() {
+    byte[] seed = seed();
+    EncryptResponse old = encrypt(seed);
+    assertArrayEquals(seed, decrypt(old.getCiphertext(), old.getKeyId()));
+    bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
+    bed.admin().disableKeyVersion(io.keyward.api.v1.KeyVersionRequest.newBuilder()
+        .setName(KmsTestBed.KEY).setVersion(1).build());
+    bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
+
+    assertCode(Status.Code.FAILED_PRECONDITION, () -> decrypt(old.getCiphertext(), old.getKeyId()));
+  }
+
+  @Test
   void malformedRequestsFailWithoutHarmingThePlugin() {
     byte[] seed = seed();
     EncryptResponse good = encrypt(seed);
@@ -281,12 +339,16 @@ class KmsPluginTest {
       pool.shutdownNow();
     }
 
-    long keyserverDecrypts = bed.admin().listAuditRecords(ListAuditRecordsRequest.newBuilder().setLimit(1000).build())
-        .getRecordsList().stream()
-        .filter(r -> r.getOperation().equals("Decrypt") && r.getCaller().contains("keyward-kms"))
-        .count();
-    assertEquals(1, keyserverDecrypts);
+    assertEquals(1, kmsAuditCount("Decrypt"));
     assertEquals(1, plugin.cachedSeeds());
+  }
+
+  /** Keyserver calls of {@code operation} made by the plugin's identity, from the audit log. */
+  private long kmsAuditCount(String operation) {
+    return bed.admin().listAuditRecords(ListAuditRecordsRequest.newBuilder().setLimit(1000).setTail(true).build())
+        .getRecordsList().stream()
+        .filter(r -> r.getOperation().equals(operation) && r.getCaller().contains("keyward-kms"))
+        .count();
   }
 
   /** Polls Status, moving the plugin's clock past its cache each time, until the keyserver is back. */
