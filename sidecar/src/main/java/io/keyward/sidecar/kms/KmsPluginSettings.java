@@ -1,6 +1,7 @@
 package io.keyward.sidecar.kms;
 
 import io.keyward.sdk.TokenSource;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -129,7 +130,7 @@ public final class KmsPluginSettings {
         throw new IllegalArgumentException("socket must be an absolute file path, got " + socket);
       }
       // sun_path holds 108 bytes including the terminating NUL.
-      if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
+      if (socket.toString().getBytes(StandardCharsets.UTF_8).length > 107) {
         throw new IllegalArgumentException("socket path must be at most 107 bytes, got " + socket);
       }
       this.socket = socket;

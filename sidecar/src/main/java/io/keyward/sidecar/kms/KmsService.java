@@ -11,6 +11,7 @@ import io.keyward.kms.v2.EncryptResponse;
 import io.keyward.kms.v2.KeyManagementServiceGrpc;
 import io.keyward.kms.v2.StatusRequest;
 import io.keyward.kms.v2.StatusResponse;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -65,7 +66,7 @@ final class KmsService extends KeyManagementServiceGrpc.KeyManagementServiceImpl
       try {
         wrapped = keyserver.encrypt(plaintext);
       } finally {
-        java.util.Arrays.fill(plaintext, (byte) 0);
+        Arrays.fill(plaintext, (byte) 0);
       }
       checkOwnCiphertext(wrapped);
       KeySnapshot s = state.current();

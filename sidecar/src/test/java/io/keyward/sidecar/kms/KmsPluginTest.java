@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.keyward.api.v1.CreateKeyRequest;
+import io.keyward.api.v1.KeyVersionRequest;
 import io.keyward.api.v1.ListAuditRecordsRequest;
 import io.keyward.api.v1.RotateKeyRequest;
 import io.keyward.api.v1.SetMinDecryptionVersionRequest;
@@ -19,9 +21,11 @@ import io.keyward.kms.v2.EncryptResponse;
 import io.keyward.kms.v2.KeyManagementServiceGrpc.KeyManagementServiceBlockingStub;
 import io.keyward.kms.v2.StatusRequest;
 import io.keyward.kms.v2.StatusResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -251,7 +255,7 @@ class KmsPluginTest {
         client.status(StatusRequest.getDefaultInstance()).getHealthz());
 
     // The node agent writes a fresh token; the plugin reads it on the next call.
-    java.nio.file.Files.writeString(dir.resolve("token-token.sock"),
+    Files.writeString(dir.resolve("token-token.sock"),
         bed.keyserver.tokenFor(KmsTestBed.KMS_NAMESPACE, KmsTestBed.KMS_ACCOUNT));
     bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
 
@@ -275,7 +279,7 @@ class KmsPluginTest {
     EncryptResponse old = encrypt(seed);
     assertArrayEquals(seed, decrypt(old.getCiphertext(), old.getKeyId()));
     bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
-    bed.admin().disableKeyVersion(io.keyward.api.v1.KeyVersionRequest.newBuilder()
+    bed.admin().disableKeyVersion(KeyVersionRequest.newBuilder()
         .setName(KmsTestBed.KEY).setVersion(1).build());
     bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
 
@@ -293,7 +297,7 @@ class KmsPluginTest {
     otherName[2] = 'x'; // "x8s-secrets": a name that is not the plugin's key
     byte[] wrongPurpose = ct.clone();
     wrongPurpose[0] = 0x01;
-    bed.admin().createKey(io.keyward.api.v1.CreateKeyRequest.newBuilder().setName("shared").build());
+    bed.admin().createKey(CreateKeyRequest.newBuilder().setName("shared").build());
     byte[] sharedKeyCiphertext = bed.adminKeys().encrypt(io.keyward.api.v1.EncryptRequest.newBuilder()
         .setKeyName("shared").setPlaintext(ByteString.copyFrom(seed))
         .putAllEncryptionContext(KeyserverClient.CONTEXT).build()).getCiphertext().toByteArray();
@@ -309,7 +313,7 @@ class KmsPluginTest {
     expect(failures, "empty ciphertext", Status.Code.INVALID_ARGUMENT, () -> decrypt(new byte[0], keyId));
     expect(failures, "1025-byte ciphertext", Status.Code.INVALID_ARGUMENT, () -> decrypt(new byte[1025], keyId));
     expect(failures, "garbage", Status.Code.INVALID_ARGUMENT, () -> decrypt(randomBytes(120), keyId));
-    expect(failures, "truncated", Status.Code.INVALID_ARGUMENT, () -> decrypt(java.util.Arrays.copyOf(ct, 40), keyId));
+    expect(failures, "truncated", Status.Code.INVALID_ARGUMENT, () -> decrypt(Arrays.copyOf(ct, 40), keyId));
     expect(failures, "tampered tag", Status.Code.INVALID_ARGUMENT, () -> decrypt(tampered, keyId));
     expect(failures, "other key name", Status.Code.INVALID_ARGUMENT, () -> decrypt(otherName, keyId));
     expect(failures, "wrong purpose byte", Status.Code.INVALID_ARGUMENT, () -> decrypt(wrongPurpose, keyId));
