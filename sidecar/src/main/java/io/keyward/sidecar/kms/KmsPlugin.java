@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -94,6 +95,8 @@ public final class KmsPlugin implements AutoCloseable {
           .bossEventLoopGroup(boss)
           .workerEventLoopGroup(workers)
           .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
+          // gRPC sets TCP keep-alive on every server; a Unix socket has none (null removes it).
+          .withChildOption(ChannelOption.SO_KEEPALIVE, null)
           .addService(service)
           .addService(new HealthStatusManager().getHealthService())
           .build()

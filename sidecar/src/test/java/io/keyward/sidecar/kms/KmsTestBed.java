@@ -3,6 +3,7 @@ package io.keyward.sidecar.kms;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -108,6 +109,7 @@ final class KmsTestBed implements AutoCloseable {
     ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .channelType(EpollDomainSocketChannel.class)
         .eventLoopGroup(clientGroup)
+        .withOption(ChannelOption.SO_KEEPALIVE, null) // TCP-only; quiets Netty's warning
         .usePlaintext()
         .build();
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
