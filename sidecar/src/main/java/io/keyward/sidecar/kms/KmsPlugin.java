@@ -85,7 +85,7 @@ public final class KmsPlugin implements AutoCloseable {
 
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
-    Path staging = socket.resolveSibling("." + socket.getFileName() + "." + HexFormat.of().formatHex(random));
+    Path staging = SocketFiles.stagingName(socket, HexFormat.of().formatHex(random));
     EventLoopGroup boss = new EpollEventLoopGroup(1);
     EventLoopGroup workers = new EpollEventLoopGroup(2);
     Server server = null;

@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,6 +28,7 @@ final class SocketFiles {
     if (!Files.isDirectory(parent)) {
       Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
+    removeStaleStagingSockets(socket);
     BasicFileAttributes attrs;
     try {
       attrs = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -41,6 +43,24 @@ final class SocketFiles {
           socket.toString(), null, "another process is listening on this socket (or it cannot be probed)");
     }
     Files.deleteIfExists(socket);
+  }
+
+  /** The name a new listener binds first; renamed over {@code socket} once it is 0600. */
+  static Path stagingName(Path socket, String randomHex) {
+    return socket.resolveSibling("." + socket.getFileName() + "." + randomHex);
+  }
+
+  /** Staging sockets left by a plugin that died between bind and rename. */
+  private static void removeStaleStagingSockets(Path socket) throws IOException {
+    String prefix = "." + socket.getFileName() + ".";
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(socket.getParent(),
+        p -> p.getFileName().toString().startsWith(prefix))) {
+      for (Path p : files) {
+        if (Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther() && !isLive(p)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 
   /** Whether a process accepts connections on {@code socket}. */

@@ -15,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +47,7 @@ class KmsSocketTest {
         Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS));
     assertEquals("ok", bed.client(socket).status(StatusRequest.getDefaultInstance()).getHealthz());
     try (Stream<Path> files = Files.list(socket.getParent())) {
-      assertEquals(1, files.count(), "no staging socket left behind");
+      assertEquals(List.of(socket), files.toList(), "no staging socket left behind");
     }
 
     plugin.close();
@@ -77,6 +78,22 @@ class KmsSocketTest {
     bed.start(bed.settings(socket).build());
 
     assertEquals("ok", bed.client(socket).status(StatusRequest.getDefaultInstance()).getHealthz());
+  }
+
+  @Test
+  void staleStagingSocketOfACrashedStartIsRemoved() throws Exception {
+    Path socket = bed.socket("kms.sock");
+    Files.createDirectories(socket.getParent());
+    Path leftover = SocketFiles.stagingName(socket, "0123456789abcdef");
+    try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      crashed.bind(UnixDomainSocketAddress.of(leftover));
+    }
+    Path unrelated = Files.writeString(socket.resolveSibling(".kms.sock.notes"), "keep");
+
+    bed.start(bed.settings(socket).build());
+
+    assertFalse(Files.exists(leftover, LinkOption.NOFOLLOW_LINKS));
+    assertTrue(Files.exists(unrelated), "only sockets are removed");
   }
 
   @Test
