@@ -67,6 +67,19 @@ class KmsPluginTest {
   }
 
   @Test
+  void statusIsCachedSoFrequentCallsStayCheap() {
+    for (int i = 0; i < 20; i++) {
+      assertEquals("ok", kms.status(StatusRequest.getDefaultInstance()).getHealthz());
+    }
+    assertEquals(1, kmsAuditCount("Encrypt"), "one probe for 20 Status calls");
+
+    bed.clock.advance(KmsPluginSettings.DEFAULT_STATE_MAX_AGE.plusSeconds(1));
+    kms.status(StatusRequest.getDefaultInstance());
+
+    assertEquals(2, kmsAuditCount("Encrypt"), "a new probe once the verdict is older than the max-age");
+  }
+
+  @Test
   void encryptThenDecryptReturnsTheSeed() {
     byte[] seed = seed();
     String statusKeyId = kms.status(StatusRequest.getDefaultInstance()).getKeyId();
