@@ -21,8 +21,10 @@ import io.keyward.kms.v2.EncryptResponse;
 import io.keyward.kms.v2.KeyManagementServiceGrpc.KeyManagementServiceBlockingStub;
 import io.keyward.kms.v2.StatusRequest;
 import io.keyward.kms.v2.StatusResponse;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -153,6 +155,45 @@ class KmsPluginTest {
     assertEquals(encrypted.getKeyId(), client.status(StatusRequest.getDefaultInstance()).getKeyId());
     assertEquals(32, client.decrypt(DecryptRequest.newBuilder()
         .setCiphertext(encrypted.getCiphertext()).setKeyId(encrypted.getKeyId()).build()).getPlaintext().size());
+  }
+
+  @Test
+  void keyIdIsNeverReusedAfterARestoreFromBackup() throws Exception {
+    Path store = bed.keyserver.dir.resolve("keyward.db");
+    Path backup = dir.resolve("backup");
+    bed.keyserver.stop();
+    copyStore(store, backup);
+    bed.keyserver.restart();
+    bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
+    assertEquals("ok", awaitHealthy());
+    EncryptResponse beforeRestore = encrypt(seed());
+    assertTrue(beforeRestore.getKeyId().startsWith("keyward:k8s-secrets:v2:"), beforeRestore.getKeyId());
+
+    // Restore the pre-rotation backup, then rotate again: a different version 2.
+    bed.keyserver.stop();
+    copyStore(backup, store);
+    bed.keyserver.restart();
+    bed.admin().rotateKey(RotateKeyRequest.newBuilder().setName(KmsTestBed.KEY).build());
+    assertEquals("ok", awaitHealthy());
+    String afterRestore = kms.status(StatusRequest.getDefaultInstance()).getKeyId();
+
+    assertTrue(afterRestore.startsWith("keyward:k8s-secrets:v2:"), afterRestore);
+    assertNotEquals(beforeRestore.getKeyId(), afterRestore);
+    // The lost version's ciphertext fails cleanly: its key_id is no longer known.
+    assertCode(Status.Code.INVALID_ARGUMENT,
+        () -> decrypt(beforeRestore.getCiphertext(), beforeRestore.getKeyId()));
+  }
+
+  private static void copyStore(Path from, Path to) throws IOException {
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      Path source = from.resolveSibling(from.getFileName() + suffix);
+      Path target = to.resolveSibling(to.getFileName() + suffix);
+      if (Files.exists(source)) {
+        Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        Files.deleteIfExists(target);
+      }
+    }
   }
 
   @Test
