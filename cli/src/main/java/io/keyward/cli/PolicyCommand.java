@@ -82,7 +82,9 @@ final class PolicyCommand implements Runnable {
         } catch (StatusRuntimeException e) {
           if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
             String detail = e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription();
-            throw CliException.usage("policy " + file + " is invalid; nothing was applied:\n" + detail.strip());
+            // The keyserver joins its "line N: ..." errors with "; "; show one per line.
+            String errors = detail.replaceFirst("^policy rejected: ", "").replace("; line ", "\n  " + file + ": line ");
+            throw CliException.usage("policy " + file + " is invalid; nothing was applied:\n  " + file + ": " + errors);
           }
           throw e;
         }
