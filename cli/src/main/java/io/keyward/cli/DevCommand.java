@@ -9,11 +9,10 @@ import picocli.CommandLine.Option;
 
 /** {@code keyward dev}: the whole stack in one process until Ctrl-C. */
 @Command(name = "dev", description = {
-    "Start a local development stack in one process: a TLS keyserver (SQLite, generated root key),",
-    "a development token issuer, a permissive policy, a key named `default` and a sidecar.",
-    "Everything is kept in the data folder and reused by the next start. Writes DATA/env:",
-    "`source DATA/env` and the other verbs talk to this stack. Ctrl-C stops everything.",
-    "",
+    "Start a local development stack in one process (Ctrl-C stops it).",
+    "A TLS keyserver (SQLite, generated root key), a development token issuer, a permissive policy, "
+        + "a key named `default` and a sidecar. Everything is kept in the data folder and reused by "
+        + "the next start. Writes DATA/env: after `source DATA/env` the other verbs talk to this stack.",
     "For development only: keys lie unencrypted in the data folder and every dev token may do anything."},
     footerHeading = "%nExamples:%n",
     footer = {"  keyward dev", "  keyward dev --data ~/.keyward-dev --port 0 --sidecar-port 0"})

@@ -104,7 +104,7 @@ final class KeysCommand implements Runnable {
   @Command(name = "describe",
       description = "Show a key's versions with state, creation time and data keys issued.")
   static final class Describe extends KeyVerb {
-    @Parameters(paramLabel = "NAME")
+    @Parameters(paramLabel = "NAME", description = "Key name.")
     String name;
 
     @Override
@@ -116,11 +116,12 @@ final class KeysCommand implements Runnable {
   }
 
   @Command(name = "rotate", description = {
-      "Add a new version and make it primary. New data keys use it at once; older versions",
-      "still decrypt until you raise the minimum decryption version (rewrap first)."},
+      "Add a new version and make it primary.",
+      "New data keys use it at once; older versions still decrypt until you raise the minimum "
+          + "decryption version (rewrap first)."},
       footerHeading = "%nExample:%n", footer = "  keyward keys rotate default")
   static final class Rotate extends KeyVerb {
-    @Parameters(paramLabel = "NAME")
+    @Parameters(paramLabel = "NAME", description = "Key name.")
     String name;
 
     @Override
@@ -133,7 +134,7 @@ final class KeysCommand implements Runnable {
 
   /** enable / disable / cancel-destroy: one version of one key. */
   abstract static class VersionVerb extends KeyVerb {
-    @Parameters(paramLabel = "NAME")
+    @Parameters(paramLabel = "NAME", description = "Key name.")
     String name;
 
     @Option(names = "--version", required = true, paramLabel = "N", description = "Key version.")
@@ -176,14 +177,15 @@ final class KeysCommand implements Runnable {
   }
 
   @Command(name = "set-min-decryption-version", description = {
-      "Versions below N no longer decrypt. Rewrap stored data first: a ciphertext under an",
-      "older version fails with \"version below minimum\" afterwards."},
+      "Versions below N no longer decrypt.",
+      "Rewrap stored data first: a ciphertext under an older version fails with \"version below "
+          + "minimum\" afterwards. N cannot exceed the primary version."},
       footerHeading = "%nExample:%n", footer = "  keyward keys set-min-decryption-version orders 2")
   static final class SetMinDecryptionVersion extends KeyVerb {
-    @Parameters(index = "0", paramLabel = "NAME")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Key name.")
     String name;
 
-    @Parameters(index = "1", paramLabel = "N")
+    @Parameters(index = "1", paramLabel = "N", description = "New minimum decryption version.")
     int minimum;
 
     @Override
@@ -199,11 +201,12 @@ final class KeysCommand implements Runnable {
   }
 
   @Command(name = "schedule-destroy", description = {
-      "Schedule destruction of a version after a waiting period; then its secret is erased for",
-      "good and nothing encrypted under it can be decrypted. The primary cannot be destroyed."},
+      "Schedule destruction of a non-primary version after a waiting period.",
+      "When it passes, the version's secret is erased for good and nothing encrypted under it can "
+          + "be decrypted. Until then `keys cancel-destroy` undoes it."},
       footerHeading = "%nExample:%n", footer = "  keyward keys schedule-destroy orders --version 1 --waiting-period 30d")
   static final class ScheduleDestroy extends KeyVerb {
-    @Parameters(paramLabel = "NAME")
+    @Parameters(paramLabel = "NAME", description = "Key name.")
     String name;
 
     @Option(names = "--version", required = true, paramLabel = "N")

@@ -23,11 +23,11 @@ import picocli.CommandLine.ScopeType;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-        "Keyward key service: run a local development stack, manage keys and their versions,",
-        "rewrap stored ciphertexts after rotation, read the audit log, and manage the access policy.",
-        "",
-        "The global options can also be set in the environment; after `keyward dev`, run",
-        "`source .keyward-dev/env` and every verb talks to the development keyserver."},
+        "Keyward key service command line.",
+        "Run a local development stack, manage keys and their versions, rewrap stored ciphertexts "
+            + "after rotation, read the audit log and manage the access policy.",
+        "Every global option can also be set in the environment (named in its description); after "
+            + "`keyward dev`, `source .keyward-dev/env` makes every verb talk to the development stack."},
     subcommands = {
         DevCommand.class,
         KeysCommand.class,
@@ -52,14 +52,14 @@ import picocli.CommandLine.ScopeType;
         "6:failed precondition (version disabled, destroyed or below minimum; key exists)"},
     footerHeading = "%nExamples:%n",
     footer = {
-        "  keyward dev                               # start a local stack in ./.keyward-dev",
+        "  keyward dev                     # local stack in ./.keyward-dev",
         "  source .keyward-dev/env",
         "  keyward keys create orders --rotation-period 90d",
         "  keyward keys rotate orders",
         "  keyward rewrap --in-place --context app=orders stored-ciphertexts.txt",
         "  keyward keys set-min-decryption-version orders 2",
         "  keyward audit verify",
-        "  source <(keyward completion)              # bash completion"})
+        "  source <(keyward completion)    # bash completion"})
 public final class KeywardCommand implements java.util.concurrent.Callable<Integer> {
   /** Streams and environment of one invocation. */
   record CliContext(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean interactive) {}

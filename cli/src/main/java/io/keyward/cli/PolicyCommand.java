@@ -55,9 +55,10 @@ final class PolicyCommand implements Runnable {
   }
 
   @Command(name = "apply", description = {
-      "Validate FILE on the keyserver, show what changes, then store it. A document with errors is",
-      "rejected with every error and its line number, and nothing is stored. The store is",
-      "conditional on the revision that was diffed against, so a concurrent change is not lost."},
+      "Validate FILE on the keyserver, show what changes, then store it.",
+      "A document with errors is rejected with every error and its line number, and nothing is "
+          + "stored. The store is conditional on the revision that was diffed against, so a "
+          + "concurrent change is not overwritten."},
       footerHeading = "%nExamples:%n",
       footer = {"  keyward policy apply policy.yaml --dry-run", "  keyward policy apply policy.yaml"})
   static final class Apply extends Verb {

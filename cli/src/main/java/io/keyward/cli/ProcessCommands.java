@@ -12,8 +12,9 @@ final class ProcessCommands {
   private ProcessCommands() {}
 
   @Command(name = "server", description = {
-      "Run a keyserver until SIGTERM/Ctrl-C (then it drains). Options: --config FILE and the flags",
-      "of docs/configuration.md. Exit 0 after a clean stop, 2 for bad configuration, 3 when start-up fails."},
+      "Run a keyserver until SIGTERM/Ctrl-C (then it drains).",
+      "Options: --config FILE and the flags of docs/configuration.md. Exit 0 after a clean stop, "
+          + "2 for bad configuration, 3 when start-up fails."},
       footerHeading = "%nExample:%n", footer = "  keyward server --config /etc/keyward/keyward.yaml")
   static final class Server extends Verb {
     @Unmatched

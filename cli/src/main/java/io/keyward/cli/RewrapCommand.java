@@ -41,21 +41,18 @@ import picocli.CommandLine.Parameters;
 /** {@code keyward rewrap}: moves stored ciphertexts to their key's primary version. */
 @Command(name = "rewrap",
     description = {
-        "Rewrite stored ciphertexts so that they are under their key's current primary version,",
-        "so that older versions can then be retired with `keys set-min-decryption-version`.",
-        "",
-        "Input: text-form ciphertexts (kw1....), one per line (blank lines are kept), from FILEs or",
-        "stdin; or, with --json-field, JSON documents (one or more per file) whose fields at the",
-        "given paths hold ciphertexts. A record that cannot be rewrapped is reported and written",
-        "out unchanged; the others continue.",
-        "",
-        "With format version 1 the key version and wrapped data key are authenticated with the",
-        "payload, so each ciphertext is decrypted and encrypted again in memory (needs the decrypt",
-        "and encrypt permissions); the plaintext is never written anywhere.",
-        "",
-        "Writing files (--in-place or --output-file) is resumable: progress is journalled next to",
-        "the output (FILE.keyward-rewrap) and a rerun continues where an interrupted run stopped;",
-        "the output replaces its target atomically at the end."},
+        "Move stored ciphertexts to their key's primary version.",
+        "Afterwards older versions can be retired with `keys set-min-decryption-version`.",
+        "Input: text-form ciphertexts (kw1....), one per line (blank lines are kept), from FILEs or "
+            + "stdin; or, with --json-field, JSON documents (one or more per file, written back one "
+            + "per line) whose fields at the given paths hold ciphertexts. A record that cannot be "
+            + "rewrapped is reported and written out unchanged; the others continue.",
+        "With ciphertext format version 1 the key version and wrapped data key are authenticated "
+            + "with the payload, so each ciphertext is decrypted and encrypted again in memory "
+            + "(needs the decrypt and encrypt permissions); the plaintext is never written anywhere.",
+        "Writing files (--in-place or --output-file) is resumable: progress is journalled next to "
+            + "the output (FILE.keyward-rewrap) and a rerun continues where an interrupted run "
+            + "stopped; the result replaces the target atomically at the end."},
     footerHeading = "%nExamples:%n",
     footer = {
         "  keyward rewrap --in-place --context app=orders ciphertexts.txt",

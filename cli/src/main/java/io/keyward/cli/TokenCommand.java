@@ -23,8 +23,9 @@ final class TokenCommand implements Runnable {
   }
 
   @Command(name = "mint", description = {
-      "Print a JWT signed by the development issuer that `keyward dev` created. Subjects of the",
-      "form system:serviceaccount:NS:NAME also get the Kubernetes claims, as the kubelet's do."},
+      "Print a JWT signed by the development issuer that `keyward dev` created.",
+      "Subjects of the form system:serviceaccount:NS:NAME also get the Kubernetes claims, as the "
+          + "kubelet's tokens do."},
       footerHeading = "%nExamples:%n",
       footer = {"  keyward token mint --subject system:serviceaccount:default:app > app.token",
           "  keyward token mint --subject spiffe://dev.local/job --ttl 10m"})
