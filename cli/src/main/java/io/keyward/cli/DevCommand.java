@@ -1,6 +1,7 @@
 package io.keyward.cli;
 
 import io.keyward.cli.dev.DevStack;
+import io.keyward.keyserver.KeyserverLauncher;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +30,13 @@ final class DevCommand extends Verb {
 
   @Override
   int run() throws Exception {
-    DevStack stack = DevStack.start(DevStack.Options.of(data, port, sidecarPort));
+    DevStack stack;
+    try {
+      stack = DevStack.start(DevStack.Options.of(data, port, sidecarPort));
+    } catch (KeyserverLauncher.StartupException e) {
+      throw new CliException(ExitCodes.FAILED, "cannot start the development keyserver: " + e.getMessage()
+          + (port != 0 ? " (is port " + port + " taken? --port 0 picks a free one)" : ""));
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stack.close();

@@ -94,6 +94,18 @@ public final class KeywardCommand implements java.util.concurrent.Callable<Integ
   }
 
   static int run(String[] args, CliContext context) {
+    // server/sidecar/kms-plugin take their processes' own flags (some share names with the global
+    // options, e.g. --token-file), so everything after the verb goes to them untouched.
+    if (args.length > 0 && ProcessCommands.MAINS.containsKey(args[0])
+        && !(args.length == 2 && (args[1].equals("--help") || args[1].equals("-h")))) {
+      try {
+        return ProcessCommands.runMain(ProcessCommands.MAINS.get(args[0]),
+            java.util.Arrays.asList(args).subList(1, args.length));
+      } catch (RuntimeException e) {
+        context.err().println("keyward: " + Failures.message(e));
+        return Failures.exitCode(e);
+      }
+    }
     CommandLine cl = commandLine(context);
     return cl.execute(args);
   }

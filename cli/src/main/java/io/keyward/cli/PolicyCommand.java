@@ -45,7 +45,8 @@ final class PolicyCommand implements Runnable {
           m.put("document", p.getDocument());
           out.printJson(m);
         } else {
-          out.println("# revision " + p.getRevision()
+          // stdout holds exactly the stored document, so `policy show > f; policy apply f` is a no-op.
+          err().println("keyward: policy revision " + p.getRevision()
               + (p.hasUpdateTime() ? ", updated " + KeyViews.time(p.getUpdateTime()) : ""));
           out.println(p.getDocument().stripTrailing());
         }

@@ -212,8 +212,10 @@ final class RewrapCommand extends Verb {
         channel.force(true);
       }
       p.finish();
+      // Journal first: a crash before the move then restarts from scratch instead of refusing
+      // a replaced input.
+      Files.deleteIfExists(RewrapJournal.fileFor(target));
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      RewrapJournal.delete(target);
       summary.rewrapped += before.rewrapped;
       summary.current += before.current;
       summary.failed += before.failed;

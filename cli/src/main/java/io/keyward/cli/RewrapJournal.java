@@ -59,8 +59,4 @@ record RewrapJournal(long records, long outputBytes, long rewrapped, long curren
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  static void delete(Path target) throws IOException {
-    Files.deleteIfExists(fileFor(target));
-    Files.deleteIfExists(tempFor(target));
-  }
 }

@@ -181,6 +181,20 @@ class KeysCommandTest {
   }
 
   @Test
+  void processVerbsPassTheirFlagsThroughUntouched() throws Exception {
+    // --config of a missing file: the keyserver's own "bad configuration" exit code.
+    CliRunner.Result server = admin.run("server", "--config", dir.resolve("missing.yaml").toString());
+    assertEquals(2, server.code(), server::toString);
+    // --token-file is also a global option; here it must reach the sidecar, not picocli.
+    CliRunner.Result sidecar = admin.run("sidecar", "--token-file", "x", "--no-such-cli-flag");
+    assertTrue(sidecar.code() != 0, sidecar::toString);
+    assertFalse(sidecar.err().contains("Unknown option"), sidecar::toString);
+    CliRunner.Result help = admin.run("server", "--help");
+    assertEquals(0, help.code());
+    assertTrue(help.out().contains("Usage: keyward server"), help::toString);
+  }
+
+  @Test
   void completionPrintsABashScript() {
     CliRunner.Result r = admin.run("completion");
     assertEquals(0, r.code());
