@@ -196,6 +196,19 @@ class RewrapCommandTest {
   }
 
   @Test
+  void progressBarShowsCountRateAndEtaWhenAsked() throws Exception {
+    String a = encrypt("a", "app=x");
+    Path file = Files.writeString(dir.resolve("progress.txt"), a + "\n" + a + "\n");
+    CliRunner.Result shown = admin.run("rewrap", "--progress", "always", "--in-place", "--context", "app=x",
+        file.toString());
+    assertEquals(0, shown.code(), shown::toString);
+    assertTrue(shown.err().contains("\rrewrap [##############################] 2/2"), shown::toString);
+    assertTrue(shown.err().contains("ETA 0:00:00"), shown::toString);
+    CliRunner.Result quiet = admin.run("rewrap", "--in-place", "--context", "app=x", file.toString());
+    assertEquals("", quiet.err(), "no progress when not on a terminal");
+  }
+
+  @Test
   void usageErrors() {
     assertEquals(ExitCodes.USAGE, admin.run("rewrap", "--in-place").code());
     assertEquals(ExitCodes.NOT_FOUND, admin.run("rewrap", dir.resolve("missing.txt").toString()).code());
