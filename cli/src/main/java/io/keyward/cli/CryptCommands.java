@@ -57,8 +57,11 @@ final class CryptCommands {
         json = null;
       }
       if (response.statusCode() != 200) {
-        String detail = json != null && json.hasNonNull("error") ? json.get("error").asText()
-            : json != null && json.hasNonNull("message") ? json.get("message").asText() : "HTTP " + response.statusCode();
+        // docs/sidecar.md: {"error": {"code": "...", "message": "..."}}
+        JsonNode error = json == null ? null : json.get("error");
+        String detail = error != null && error.hasNonNull("message")
+            ? error.path("code").asText("error") + ": " + error.get("message").asText()
+            : "HTTP " + response.statusCode();
         throw new CliException(httpExitCode(response.statusCode()), "sidecar: " + detail);
       }
       if (json == null) {
@@ -69,10 +72,11 @@ final class CryptCommands {
 
     static int httpExitCode(int status) {
       return switch (status) {
-        case 400, 413, 422 -> ExitCodes.USAGE;
+        case 400, 405, 413, 415 -> ExitCodes.USAGE;
         case 401, 403 -> ExitCodes.NOT_AUTHORIZED;
         case 404 -> ExitCodes.NOT_FOUND;
         case 409, 412 -> ExitCodes.FAILED_PRECONDITION;
+        case 422 -> ExitCodes.FAILED; // decryption_failed, as on the keyserver path
         case 502, 503, 504 -> ExitCodes.UNAVAILABLE;
         default -> ExitCodes.FAILED;
       };

@@ -92,14 +92,15 @@ class SidecarCryptTest {
 
   @Test
   void sidecarErrorsBecomeExitCodesWithTheSidecarsMessage() throws Exception {
-    int[][] cases = {{403, ExitCodes.NOT_AUTHORIZED}, {404, ExitCodes.NOT_FOUND}, {400, ExitCodes.USAGE},
-        {409, ExitCodes.FAILED_PRECONDITION}, {503, ExitCodes.UNAVAILABLE}, {500, ExitCodes.FAILED}};
+    int[][] cases = {{401, ExitCodes.NOT_AUTHORIZED}, {403, ExitCodes.NOT_AUTHORIZED}, {404, ExitCodes.NOT_FOUND},
+        {400, ExitCodes.USAGE}, {415, ExitCodes.USAGE}, {409, ExitCodes.FAILED_PRECONDITION},
+        {422, ExitCodes.FAILED}, {503, ExitCodes.UNAVAILABLE}, {500, ExitCodes.FAILED}};
     List<String> failures = new ArrayList<>();
     for (int[] c : cases) {
       status.set(c[0]);
-      reply.set("{\"error\":\"reason " + c[0] + "\"}");
+      reply.set("{\"error\":{\"code\":\"some_code\",\"message\":\"reason " + c[0] + "\"}}");
       CliRunner.Result r = cli.runWithInput("x", "encrypt", "--sidecar-url", url());
-      if (r.code() != c[1] || !r.err().strip().equals("keyward: sidecar: reason " + c[0])) {
+      if (r.code() != c[1] || !r.err().strip().equals("keyward: sidecar: some_code: reason " + c[0])) {
         failures.add(c[0] + " -> " + r);
       }
     }
