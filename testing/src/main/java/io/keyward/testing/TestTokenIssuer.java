@@ -5,6 +5,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,11 +48,59 @@ public final class TestTokenIssuer {
   private final TokenSigningKey key;
 
   private TestTokenIssuer(Builder b) {
-    this.issuer = b.issuer;
-    this.keyId = b.keyId;
-    this.algorithm = b.algorithm;
-    this.clock = b.clock;
-    this.key = TokenSigningKey.generate(b.algorithm, b.keyId);
+    this(b.issuer, b.keyId, b.algorithm, b.clock, TokenSigningKey.generate(b.algorithm, b.keyId));
+  }
+
+  private TestTokenIssuer(String issuer, String keyId, JWSAlgorithm algorithm, Clock clock, TokenSigningKey key) {
+    this.issuer = issuer;
+    this.keyId = keyId;
+    this.algorithm = algorithm;
+    this.clock = clock;
+    this.key = key;
+  }
+
+  /**
+   * An RS256 issuer whose private key is kept in {@code jwkFile}: loaded when the file exists,
+   * otherwise generated and written there (owner read/write only where the file system supports
+   * POSIX permissions), so a development issuer keeps its key across restarts. For local
+   * development and tests only: the key sits unencrypted on disk.
+   *
+   * @throws IllegalArgumentException when the file exists but holds no private RSA JWK
+   */
+  public static TestTokenIssuer loadOrCreate(Path jwkFile, String issuer) {
+    Objects.requireNonNull(issuer, "issuer");
+    try {
+      RSAKey jwk;
+      if (Files.exists(jwkFile)) {
+        try {
+          jwk = RSAKey.parse(Files.readString(jwkFile));
+        } catch (ParseException e) {
+          throw new IllegalArgumentException(jwkFile + " does not hold an RSA JWK");
+        }
+      } else {
+        jwk = TokenSigningKey.generateRsaJwk(JWSAlgorithm.RS256, UUID.randomUUID().toString());
+        writePrivate(jwkFile, jwk.toJSONString());
+      }
+      String keyId = jwk.getKeyID() == null ? "" : jwk.getKeyID();
+      return new TestTokenIssuer(issuer, keyId, JWSAlgorithm.RS256, Clock.systemUTC(), TokenSigningKey.fromRsa(jwk));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or write the issuer key " + jwkFile, e);
+    }
+  }
+
+  private static void writePrivate(Path file, String content) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".issuer", ".tmp");
+    try {
+      if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      }
+      Files.writeString(tmp, content);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   /** An RS256 issuer with a random key id, on the system clock. */

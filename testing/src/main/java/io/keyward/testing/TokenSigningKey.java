@@ -51,6 +51,27 @@ final class TokenSigningKey {
     throw new IllegalArgumentException("unsupported algorithm " + alg + "; use RS256, PS256, ES256 or EdDSA");
   }
 
+  /** An RSA signing key (RS256 or PS256) from a private JWK, e.g. one saved by a dev issuer. */
+  static TokenSigningKey fromRsa(RSAKey key) {
+    if (!key.isPrivate()) {
+      throw new IllegalArgumentException("the JWK has no private part");
+    }
+    try {
+      return new TokenSigningKey(new RSASSASigner(key), key.toPublicJWK());
+    } catch (JOSEException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("the JWK is not a usable RSA signing key");
+    }
+  }
+
+  /** A new RSA 2048 key, kept as a private JWK so that it can be saved. */
+  static RSAKey generateRsaJwk(JWSAlgorithm alg, String keyId) {
+    try {
+      return new RSAKeyGenerator(2048).keyID(keyId).keyUse(KeyUse.SIGNATURE).algorithm(alg).generate();
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot generate an RSA key", e);
+    }
+  }
+
   private static TokenSigningKey generateEd25519(String keyId) throws GeneralSecurityException {
     KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     byte[] spki = pair.getPublic().getEncoded();

@@ -106,4 +106,30 @@ class TestTokenIssuerTest {
   void rejectsUnsupportedAlgorithms() {
     assertThrows(IllegalArgumentException.class, () -> TestTokenIssuer.builder().algorithm(JWSAlgorithm.HS256));
   }
+
+  @Test
+  void loadOrCreateKeepsTheKeyAcrossInstancesInAnOwnerOnlyFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("issuer.jwk");
+    TestTokenIssuer first = TestTokenIssuer.loadOrCreate(file, "https://dev.test");
+    TestTokenIssuer second = TestTokenIssuer.loadOrCreate(file, "https://dev.test");
+
+    assertEquals(first.publicJwk(), second.publicJwk());
+    assertEquals(first.keyId(), second.keyId());
+    String token = second.spiffeToken("spiffe://td/x");
+    assertTrue(SignedJWT.parse(token).verify(new RSASSAVerifier((RSAKey) first.publicJwk())));
+    assertEquals("https://dev.test", SignedJWT.parse(token).getJWTClaimsSet().getIssuer());
+    assertEquals(java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(file));
+    assertFalse(second.toString().contains(Files.readString(file).substring(0, 20)));
+  }
+
+  @Test
+  void loadOrCreateRefusesAFileWithoutAPrivateRsaKey(@TempDir Path dir) throws Exception {
+    Path garbage = Files.writeString(dir.resolve("garbage.jwk"), "{not json");
+    Path publicOnly = Files.writeString(dir.resolve("public.jwk"),
+        TestTokenIssuer.create("https://x").publicJwk().toJSONString());
+
+    assertThrows(IllegalArgumentException.class, () -> TestTokenIssuer.loadOrCreate(garbage, "https://x"));
+    assertThrows(IllegalArgumentException.class, () -> TestTokenIssuer.loadOrCreate(publicOnly, "https://x"));
+  }
 }
