@@ -21,7 +21,7 @@ public final class InjectorLauncher {
       return server.port();
     }
 
-    /** Stops accepting connections; {@code /readyz} fails from now on. */
+    /** Stops accepting connections and releases the threads; calling it again does nothing. */
     @Override
     public void close() {
       server.close();

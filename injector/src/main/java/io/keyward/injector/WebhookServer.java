@@ -58,6 +58,7 @@ final class WebhookServer implements AutoCloseable {
   private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final AtomicBoolean ready = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Channel channel;
   private volatile TlsFiles tls;
 
@@ -128,6 +129,9 @@ final class WebhookServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     ready.set(false);
     channel.close().syncUninterruptibly();
     shutdownGroups();
