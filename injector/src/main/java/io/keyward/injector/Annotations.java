@@ -48,4 +48,17 @@ public final class Annotations {
    * through the downward API so that no per-namespace ConfigMap is needed.
    */
   public static final String KEYSERVER_CA = PREFIX + "keyserver-ca";
+
+  /**
+   * Label (not annotation) the injector puts on every pod it injects: the keyserver's
+   * NetworkPolicy admits traffic from pods carrying it. It is a network filter only; callers are
+   * still authenticated by their token.
+   */
+  public static final String SIDECAR_LABEL = PREFIX + "sidecar";
+
+  /**
+   * Namespace label that opts a namespace into injection: the webhook's namespaceSelector only
+   * sends pods from namespaces labelled {@code keyward.io/injection: enabled}.
+   */
+  public static final String NAMESPACE_LABEL = PREFIX + "injection";
 }

@@ -19,7 +19,7 @@ final class Injection {
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   /** Key names as the keyserver accepts them (see docs/policy.md). */
-  private static final Pattern KEY_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
+  private static final Pattern KEY_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$");
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   /** Label the injector's own pods carry (deploy/base/injector). */
@@ -71,7 +71,7 @@ final class Injection {
     JsonNode annotations = pod.path("metadata").path("annotations");
     Optional<String> defaultKey = text(annotations, Annotations.DEFAULT_KEY);
     if (defaultKey.isPresent() && !KEY_NAME.matcher(defaultKey.get()).matches()) {
-      throw new Rejection(400, Annotations.DEFAULT_KEY + " must be a key name (letters, digits, '.', '_', '-'; at most 128), got "
+      throw new Rejection(400, Annotations.DEFAULT_KEY + " must be a key name (letters, digits, '.', '_', '-', '/'; at most 128), got "
           + Rejection.quote(defaultKey.get()));
     }
     Optional<String> configMap = text(annotations, Annotations.SIDECAR_CONFIG);
@@ -104,6 +104,11 @@ final class Injection {
     ArrayNode ops = JSON.arrayNode();
     String annotationsPath = "/metadata/annotations";
     addOp(ops, annotationsPath + "/" + escape(Annotations.INJECTED), JSON.textNode("true"));
+    if (pod.path("metadata").path("labels").isObject()) {
+      addOp(ops, "/metadata/labels/" + escape(Annotations.SIDECAR_LABEL), JSON.textNode("true"));
+    } else {
+      addOp(ops, "/metadata/labels", JSON.objectNode().put(Annotations.SIDECAR_LABEL, "true"));
+    }
     config.keyserverCaPem().ifPresent(pem ->
         addOp(ops, annotationsPath + "/" + escape(Annotations.KEYSERVER_CA), JSON.textNode(pem)));
 

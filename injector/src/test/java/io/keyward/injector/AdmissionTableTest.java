@@ -47,6 +47,14 @@ class AdmissionTableTest {
     InjectorConfig withCa = Fixtures.config().keyserverCaPem(Optional.of(Fixtures.TEST_CA)).build();
     InjectorConfig ownNamespaceShop = Fixtures.config().ownNamespace(Optional.of("shop")).build();
     return List.of(
+        row("pod without labels gets a labels map", "bare-pod.json",
+            r -> { pod(r).with("metadata").remove("labels"); return r; }, Fixtures.config().build(), o -> {
+              assertInjected(o.pod(), o.podBefore(), true);
+              assertEquals(1, o.pod().at("/metadata/labels").size());
+            }),
+        row("default key with a path", "bare-pod.json",
+            r -> annotate(r, "keyward.io/default-key", "reports/2026"), Fixtures.config().build(),
+            o -> assertEquals("reports/2026", env(sidecar(o.pod()), "KEYWARD_DEFAULT_KEY"))),
         row("bare pod gets a native sidecar", "bare-pod.json", o -> {
           JsonNode pod = o.pod();
           assertInjected(pod, o.podBefore(), true);
@@ -196,6 +204,9 @@ class AdmissionTableTest {
   /** What every injected pod must look like, whatever the fixture. */
   static void assertInjected(JsonNode pod, JsonNode before, boolean nativeSidecar) {
     assertEquals("true", pod.at("/metadata/annotations/keyward.io~1injected").asText());
+    assertEquals("true", pod.at("/metadata/labels/keyward.io~1sidecar").asText(), "label for the keyserver's NetworkPolicy");
+    before.at("/metadata/labels").fields().forEachRemaining(l ->
+        assertEquals(l.getValue(), pod.at("/metadata/labels").get(l.getKey()), "label " + l.getKey() + " kept"));
     JsonNode sidecar = sidecar(pod);
     List<JsonNode> all = new ArrayList<>();
     pod.at("/spec/containers").forEach(all::add);
