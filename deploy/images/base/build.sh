@@ -36,6 +36,9 @@ rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/usr/share/doc
   "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/log/* "$root"/tmp/* \
   "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old
 find "$root"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
+# Per-build noise that would change the digest: caches, logs, machine identity.
+rm -f "$root"/var/cache/ldconfig/aux-cache "$root"/var/lib/dbus/machine-id
+: > "$root/etc/machine-id"
 # debootstrap leaves the build host's resolver and hostname; a container gets its own.
 : > "$root/etc/resolv.conf"
 : > "$root/etc/hostname"
@@ -60,7 +63,10 @@ cat > "$work/image/manifest.json" <<JSON
 JSON
 
 mkdir -p "$out"
-tar --sort=name --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -C "$work/image" -cf "$out/base.tar" .
+# Members named plainly (no "./" entry): Jib refuses archive entries that resolve outside its
+# destination, and "./" does.
+tar --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -C "$work/image" -cf "$out/base.tar" \
+  manifest.json "$config_digest.json" layer.tar
 echo "sha256:$config_digest" > "$out/base.tar.digest"
 echo "base image: $out/base.tar"
 echo "config digest: sha256:$config_digest"

@@ -51,6 +51,8 @@ final class WebhookServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
   /** The API server caps admission requests at 3 MiB; leave room for the envelope. */
   static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+  /** The webhook path; the MutatingWebhookConfiguration in deploy/ names the same one. */
+  static final String MUTATE_PATH = "/mutate";
 
   private final AdmissionHandler handler;
   private final Path certFile;
@@ -151,7 +153,7 @@ final class WebhookServer implements AutoCloseable {
       } else {
         String path = new QueryStringDecoder(request.uri()).path();
         response = switch (path) {
-          case "/mutate" -> request.method().equals(HttpMethod.POST)
+          case MUTATE_PATH -> request.method().equals(HttpMethod.POST)
               ? json(handler.review(ByteBufUtil.getBytes(request.content())))
               : methodNotAllowed("POST");
           case "/healthz" -> request.method().equals(HttpMethod.GET)
