@@ -48,7 +48,7 @@ class AdmissionTableTest {
     InjectorConfig ownNamespaceShop = Fixtures.config().ownNamespace(Optional.of("shop")).build();
     return List.of(
         row("pod without labels gets a labels map", "bare-pod.json",
-            r -> { pod(r).with("metadata").remove("labels"); return r; }, Fixtures.config().build(), o -> {
+            r -> { pod(r).withObjectProperty("metadata").remove("labels"); return r; }, Fixtures.config().build(), o -> {
               assertInjected(o.pod(), o.podBefore(), true);
               assertEquals(1, o.pod().at("/metadata/labels").size());
             }),
@@ -127,15 +127,15 @@ class AdmissionTableTest {
         row("inject: \"false\": left alone", "bare-pod.json",
             r -> annotate(r, "keyward.io/inject", "false"), Fixtures.config().build(), AdmissionTableTest::allowedUnchanged),
         row("the injector's own pod: left alone", "deployment-pod.json",
-            r -> { pod(r).with("metadata").with("labels").put("app.kubernetes.io/name", "keyward-injector"); return r; },
+            r -> { pod(r).withObjectProperty("metadata").withObjectProperty("labels").put("app.kubernetes.io/name", "keyward-injector"); return r; },
             Fixtures.config().build(), AdmissionTableTest::allowedUnchanged),
         row("a pod in the injector's namespace: left alone", "deployment-pod.json", r -> r, ownNamespaceShop,
             AdmissionTableTest::allowedUnchanged),
         row("a Deployment (not a pod): left alone", "deployment-pod.json",
-            r -> { ((ObjectNode) r.with("request").get("kind")).put("group", "apps").put("kind", "Deployment"); return r; },
+            r -> { ((ObjectNode) r.withObjectProperty("request").get("kind")).put("group", "apps").put("kind", "Deployment"); return r; },
             Fixtures.config().build(), AdmissionTableTest::allowedUnchanged),
         row("UPDATE of a pod: left alone", "bare-pod.json",
-            r -> { r.with("request").put("operation", "UPDATE"); return r; },
+            r -> { r.withObjectProperty("request").put("operation", "UPDATE"); return r; },
             Fixtures.config().build(), AdmissionTableTest::allowedUnchanged),
         row("inject: \"yes\" is refused, not ignored", "bare-pod.json",
             r -> annotate(r, "keyward.io/inject", "yes"), Fixtures.config().build(),
@@ -150,16 +150,16 @@ class AdmissionTableTest {
             r -> annotate(r, "keyward.io/sidecar-config", "Not_A_Name"), Fixtures.config().build(),
             o -> denied(o, 400, "keyward.io/sidecar-config must be a ConfigMap name")),
         row("a container already named keyward-sidecar without the marker", "bare-pod.json",
-            r -> { ((ArrayNode) pod(r).with("spec").get("containers")).addObject().put("name", "keyward-sidecar").put("image", "x"); return r; },
+            r -> { ((ArrayNode) pod(r).withObjectProperty("spec").get("containers")).addObject().put("name", "keyward-sidecar").put("image", "x"); return r; },
             Fixtures.config().build(), o -> denied(o, 409, "already has a container named keyward-sidecar")),
         row("v1beta1 review is refused with its uid", "bare-pod.json",
             r -> r.put("apiVersion", "admission.k8s.io/v1beta1"), Fixtures.config().build(),
             o -> denied(o, 400, "expected an admission.k8s.io/v1 AdmissionReview")),
         row("no uid", "bare-pod.json",
-            r -> { r.with("request").remove("uid"); return r; }, Fixtures.config().build(),
+            r -> { r.withObjectProperty("request").remove("uid"); return r; }, Fixtures.config().build(),
             o -> denied(o, 400, "request has no uid")),
         row("pod without spec.containers", "bare-pod.json",
-            r -> { pod(r).with("spec").remove("containers"); return r; }, Fixtures.config().build(),
+            r -> { pod(r).withObjectProperty("spec").remove("containers"); return r; }, Fixtures.config().build(),
             o -> denied(o, 400, "not a pod with spec.containers")));
   }
 
@@ -205,7 +205,7 @@ class AdmissionTableTest {
   static void assertInjected(JsonNode pod, JsonNode before, boolean nativeSidecar) {
     assertEquals("true", pod.at("/metadata/annotations/keyward.io~1injected").asText());
     assertEquals("true", pod.at("/metadata/labels/keyward.io~1sidecar").asText(), "label for the keyserver's NetworkPolicy");
-    before.at("/metadata/labels").fields().forEachRemaining(l ->
+    before.at("/metadata/labels").properties().forEach(l ->
         assertEquals(l.getValue(), pod.at("/metadata/labels").get(l.getKey()), "label " + l.getKey() + " kept"));
     JsonNode sidecar = sidecar(pod);
     List<JsonNode> all = new ArrayList<>();
@@ -293,11 +293,11 @@ class AdmissionTableTest {
   }
 
   static ObjectNode pod(ObjectNode review) {
-    return review.with("request").with("object");
+    return review.withObjectProperty("request").withObjectProperty("object");
   }
 
   static ObjectNode annotate(ObjectNode review, String name, String value) {
-    pod(review).with("metadata").with("annotations").put(name, value);
+    pod(review).withObjectProperty("metadata").withObjectProperty("annotations").put(name, value);
     return review;
   }
 

@@ -113,18 +113,18 @@ class DeployManifestsTest {
     if (!DNS_NAME.matcher(d.name()).matches() && !d.name().contains(":")) {
       failures.add(d + ": metadata.name '" + d.name() + "' is not a valid name");
     }
-    n.path("metadata").path("labels").fields().forEachRemaining(l -> {
+    n.path("metadata").path("labels").properties().forEach(l -> {
       if (!l.getValue().isTextual() || l.getValue().asText().length() > 63) {
         failures.add(d + ": label " + l.getKey() + " must be a string of at most 63 characters");
       }
     });
-    n.path("metadata").path("annotations").fields().forEachRemaining(a -> {
+    n.path("metadata").path("annotations").properties().forEach(a -> {
       if (!a.getValue().isTextual()) {
         failures.add(d + ": annotation " + a.getKey() + " must be a string (quote it)");
       }
     });
     switch (d.kind()) {
-      case "ConfigMap" -> n.path("data").fields().forEachRemaining(e -> {
+      case "ConfigMap" -> n.path("data").properties().forEach(e -> {
         if (!e.getValue().isTextual()) {
           failures.add(d + ": data." + e.getKey() + " must be a string");
         }
@@ -264,7 +264,7 @@ class DeployManifestsTest {
     List<Doc> workloads = docs.stream().filter(d -> Set.of("Deployment", "StatefulSet").contains(d.kind())).toList();
     for (Doc w : workloads) {
       JsonNode labels = w.node().at("/spec/template/metadata/labels");
-      w.node().at("/spec/selector/matchLabels").fields().forEachRemaining(e -> {
+      w.node().at("/spec/selector/matchLabels").properties().forEach(e -> {
         if (!e.getValue().equals(labels.get(e.getKey()))) {
           failures.add(build + ": " + w + " selector " + e.getKey() + " does not match its pod labels");
         }
@@ -564,8 +564,7 @@ class DeployManifestsTest {
       }
       JsonNode labels = w.node().at("/spec/template/metadata/labels");
       boolean all = true;
-      for (var it = selector.fields(); it.hasNext(); ) {
-        var e = it.next();
+      for (var e : selector.properties()) {
         all &= e.getValue().equals(labels.get(e.getKey()));
       }
       if (all) {

@@ -105,7 +105,7 @@ final class Manifests {
         if (l.path("includeSelectors").asBoolean(false) || l.path("includeTemplates").asBoolean(false)) {
           throw new IllegalArgumentException(file + ": labels with selectors/templates are not understood by this test");
         }
-        l.path("pairs").fields().forEachRemaining(e -> meta.with("labels").set(e.getKey(), e.getValue()));
+        l.path("pairs").properties().forEach(e -> meta.withObjectProperty("labels").set(e.getKey(), e.getValue()));
       }
       result.add(new Doc(d.file(), d.index(), n));
     }
