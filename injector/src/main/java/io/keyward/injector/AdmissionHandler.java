@@ -61,11 +61,11 @@ public final class AdmissionHandler {
       }
       response = answer(request);
     } catch (Rejection e) {
-      log.info("admission {} denied: {}", uid, e.getMessage());
+      log.info("admission {} denied: {}", printable(uid), printable(e.getMessage()));
       response = denied(e.code(), e.getMessage());
     } catch (RuntimeException e) {
       // A bug must not become an HTTP 500 the API server cannot explain to the user.
-      log.error("admission {} failed", uid, e);
+      log.error("admission {} failed", printable(uid), e);
       response = denied(500, "keyward injector internal error; see the injector's log");
     }
     response.put("uid", uid);
@@ -93,12 +93,12 @@ public final class AdmissionHandler {
     String namespace = request.path("namespace").asText(pod.path("metadata").path("namespace").asText(""));
     Injection.Decision decision = Injection.decide(pod, namespace, config);
     if (decision != Injection.Decision.INJECT) {
-      log.debug("pod {}/{} not injected: {}", namespace, podName(pod), decision);
+      log.debug("pod {}/{} not injected: {}", printable(namespace), printable(podName(pod)), decision);
       return allowed();
     }
     PodSettings settings = Injection.resolve(pod, config);
     ArrayNode patch = Injection.patch(pod, settings, config);
-    log.info("injecting sidecar into pod {}/{}", namespace, podName(pod));
+    log.info("injecting sidecar into pod {}/{}", printable(namespace), printable(podName(pod)));
     ObjectNode response = allowed();
     response.put("patchType", "JSONPatch");
     try {
@@ -126,6 +126,17 @@ public final class AdmissionHandler {
     JsonNode meta = pod.path("metadata");
     String name = meta.path("name").asText("");
     return name.isEmpty() ? meta.path("generateName").asText("") + "*" : name;
+  }
+
+  /**
+   * Mutating admission runs before the API server validates names, so anything from the request
+   * may hold line breaks or escapes: log it bounded and with control characters replaced.
+   */
+  static String printable(String s) {
+    String bounded = s.length() > 300 ? s.substring(0, 300) + "..." : s;
+    StringBuilder out = new StringBuilder(bounded.length());
+    bounded.codePoints().forEach(c -> out.append(Character.isISOControl(c) ? '?' : (char) c));
+    return out.toString();
   }
 
   private ObjectNode allowed() {

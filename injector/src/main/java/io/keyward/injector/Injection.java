@@ -68,6 +68,12 @@ final class Injection {
    * @throws Rejection naming the first annotation with a bad value
    */
   static PodSettings resolve(JsonNode pod, InjectorConfig config) throws Rejection {
+    // In the node's network namespace the sidecar's loopback API would be every host process's,
+    // and two such pods on a node would fight over its ports.
+    if (pod.path("spec").path("hostNetwork").asBoolean(false)) {
+      throw new Rejection(400, "pods with hostNetwork: true cannot get a sidecar (its local API would listen on the node);"
+          + " remove " + Annotations.INJECT + " or hostNetwork");
+    }
     JsonNode annotations = pod.path("metadata").path("annotations");
     Optional<String> defaultKey = text(annotations, Annotations.DEFAULT_KEY);
     if (defaultKey.isPresent() && !KEY_NAME.matcher(defaultKey.get()).matches()) {
@@ -144,14 +150,16 @@ final class Injection {
       sources.add(JSON.objectNode().set("downwardAPI", JSON.objectNode().set("items", JSON.arrayNode().add(item))));
     }
     ObjectNode identity = JSON.objectNode().put("name", SidecarContract.IDENTITY_VOLUME);
-    identity.putObject("projected").put("defaultMode", 0440).set("sources", sources);
+    // World-readable inside the mount: the app's pod may set no fsGroup, and the file must be
+    // readable by the sidecar's user 65532. Only the sidecar mounts this volume.
+    identity.putObject("projected").put("defaultMode", 0444).set("sources", sources);
     volumes.add(identity);
     ObjectNode tmp = JSON.objectNode().put("name", SidecarContract.TMP_VOLUME);
     tmp.putObject("emptyDir").put("medium", "Memory").put("sizeLimit", "16Mi");
     volumes.add(tmp);
     settings.sidecarConfigMap().ifPresent(name -> {
       ObjectNode cm = JSON.objectNode().put("name", SidecarContract.CONFIG_VOLUME);
-      cm.putObject("configMap").put("name", name).put("defaultMode", 0440);
+      cm.putObject("configMap").put("name", name).put("defaultMode", 0444);
       volumes.add(cm);
     });
     return volumes;

@@ -152,6 +152,12 @@ class AdmissionTableTest {
         row("a container already named keyward-sidecar without the marker", "bare-pod.json",
             r -> { ((ArrayNode) pod(r).withObjectProperty("spec").get("containers")).addObject().put("name", "keyward-sidecar").put("image", "x"); return r; },
             Fixtures.config().build(), o -> denied(o, 409, "already has a container named keyward-sidecar")),
+        row("hostNetwork pod is refused", "bare-pod.json",
+            r -> { pod(r).withObjectProperty("spec").put("hostNetwork", true); return r; }, Fixtures.config().build(),
+            o -> denied(o, 400, "pods with hostNetwork: true cannot get a sidecar")),
+        row("hostNetwork pod without the annotation passes", "no-annotation.json",
+            r -> { pod(r).withObjectProperty("spec").put("hostNetwork", true); return r; }, Fixtures.config().build(),
+            AdmissionTableTest::allowedUnchanged),
         row("v1beta1 review is refused with its uid", "bare-pod.json",
             r -> r.put("apiVersion", "admission.k8s.io/v1beta1"), Fixtures.config().build(),
             o -> denied(o, 400, "expected an admission.k8s.io/v1 AdmissionReview")),
@@ -199,6 +205,12 @@ class AdmissionTableTest {
         }));
   }
 
+  @org.junit.jupiter.api.Test
+  void logLinesCannotBeForgedFromRequestFields() {
+    assertEquals("web-? INFO forged", AdmissionHandler.printable("web-\n INFO forged"));
+    assertEquals(303, AdmissionHandler.printable("x".repeat(1000)).length());
+  }
+
   // ---- checks shared by the rows ----
 
   /** What every injected pod must look like, whatever the fixture. */
@@ -228,6 +240,8 @@ class AdmissionTableTest {
     assertFalse(security.at("/allowPrivilegeEscalation").asBoolean(true));
     assertEquals("ALL", security.at("/capabilities/drop/0").asText());
 
+    assertEquals(0444, volume(pod, "keyward-identity").at("/projected/defaultMode").asInt(),
+        "readable by user 65532 without an fsGroup on the app's pod");
     JsonNode token = volume(pod, "keyward-identity").at("/projected/sources/0/serviceAccountToken");
     assertEquals("keyward", token.at("/audience").asText());
     assertEquals(3600, token.at("/expirationSeconds").asInt());
