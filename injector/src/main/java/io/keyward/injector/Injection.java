@@ -191,10 +191,11 @@ final class Injection {
         .put("containerPort", config.healthPort())
         .put("protocol", "TCP");
     // Native sidecars: the app starts only after the startup probe passes, i.e. once the local
-    // API listens. Readiness also needs the keyserver, so it is not a start-up condition.
+    // API listens. No readiness probe: the sidecar's /readyz fails while the keyserver is
+    // unreachable, and a sidecar's readiness is the pod's, so a keyserver outage would take
+    // every injected pod out of its Services although cached data keys still work.
     c.set("startupProbe", probe("/healthz", 1, 60));
     c.set("livenessProbe", probe("/healthz", 10, 3));
-    c.set("readinessProbe", probe("/readyz", 5, 2));
 
     ObjectNode resources = c.putObject("resources");
     resources.putObject("requests").put("cpu", settings.cpuRequest()).put("memory", settings.memoryRequest());

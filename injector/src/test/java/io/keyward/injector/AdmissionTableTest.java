@@ -260,8 +260,9 @@ class AdmissionTableTest {
     assertEquals("127.0.0.1:8180", env(sidecar, "KEYWARD_HTTP_LISTEN"));
     assertEquals("0.0.0.0:8182", env(sidecar, "KEYWARD_HEALTH_LISTEN"));
     assertEquals("/healthz", sidecar.at("/startupProbe/httpGet/path").asText());
-    assertEquals("/readyz", sidecar.at("/readinessProbe/httpGet/path").asText());
-    assertEquals("keyward-health", sidecar.at("/readinessProbe/httpGet/port").asText());
+    assertEquals("keyward-health", sidecar.at("/startupProbe/httpGet/port").asText());
+    assertEquals("/healthz", sidecar.at("/livenessProbe/httpGet/path").asText());
+    assertTrue(sidecar.at("/readinessProbe").isMissingNode(), "a keyserver outage must not make every injected pod unready");
     assertEquals(8182, sidecar.at("/ports/0/containerPort").asInt());
     assertFalse(sidecar.at("/resources/requests/cpu").asText().isEmpty());
 
