@@ -99,7 +99,7 @@ public final class KeywardCommand implements java.util.concurrent.Callable<Integ
     if (args.length > 0 && ProcessCommands.MAINS.containsKey(args[0])
         && !(args.length == 2 && (args[1].equals("--help") || args[1].equals("-h")))) {
       try {
-        return ProcessCommands.runMain(ProcessCommands.MAINS.get(args[0]),
+        return ProcessCommands.runMain(args[0],
             java.util.Arrays.asList(args).subList(1, args.length));
       } catch (RuntimeException e) {
         context.err().println("keyward: " + Failures.message(e));

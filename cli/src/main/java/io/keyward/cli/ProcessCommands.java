@@ -1,7 +1,8 @@
 package io.keyward.cli;
 
 import io.keyward.keyserver.KeyserverMain;
-import java.lang.reflect.InvocationTargetException;
+import io.keyward.sidecar.SidecarMain;
+import io.keyward.sidecar.kms.KmsPluginMain;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -9,11 +10,11 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code keyward server|sidecar|kms-plugin}: run the long-lived processes in the foreground. */
 final class ProcessCommands {
-  /** Verb to the class whose {@code static int run(String[])} runs the process. */
-  static final java.util.Map<String, String> MAINS = java.util.Map.of(
-      "server", "io.keyward.keyserver.KeyserverMain",
-      "sidecar", "io.keyward.sidecar.SidecarMain",
-      "kms-plugin", "io.keyward.sidecar.kms.KmsPluginMain");
+  /** Verb to the {@code static int run(String[])} that runs the process. */
+  static final java.util.Map<String, java.util.function.ToIntFunction<String[]>> MAINS = java.util.Map.of(
+      "server", KeyserverMain::run,
+      "sidecar", SidecarMain::run,
+      "kms-plugin", KmsPluginMain::run);
 
   private ProcessCommands() {}
 
@@ -40,7 +41,7 @@ final class ProcessCommands {
 
     @Override
     int run() {
-      return runMain("io.keyward.sidecar.SidecarMain", args);
+      return SidecarMain.run(args.toArray(String[]::new));
     }
   }
 
@@ -51,23 +52,11 @@ final class ProcessCommands {
 
     @Override
     int run() {
-      return runMain("io.keyward.sidecar.kms.KmsPluginMain", args);
+      return KmsPluginMain.run(args.toArray(String[]::new));
     }
   }
 
-  // The sidecar module is built in parallel; calling it by name keeps this module compiling
-  // whether or not it is present. KeyserverMain goes the same way for uniformity.
-  // TODO(integrator): once the sidecar is merged, these may become direct calls.
-  static int runMain(String className, List<String> args) {
-    try {
-      Class<?> main = Class.forName(className);
-      return (Integer) main.getMethod("run", String[].class).invoke(null, (Object) args.toArray(String[]::new));
-    } catch (ClassNotFoundException | NoSuchMethodException e) {
-      throw new CliException(ExitCodes.FAILED, className + " is not part of this build");
-    } catch (IllegalAccessException e) {
-      throw new CliException(ExitCodes.FAILED, className + ".run is not accessible");
-    } catch (InvocationTargetException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new CliException(ExitCodes.FAILED, "process failed");
-    }
+  static int runMain(String verb, List<String> args) {
+    return MAINS.get(verb).applyAsInt(args.toArray(String[]::new));
   }
 }

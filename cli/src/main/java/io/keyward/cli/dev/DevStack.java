@@ -84,7 +84,7 @@ public final class DevStack implements AutoCloseable {
 
     /** With the sidecar of this build, when there is one. */
     public static Options of(Path dataDir, int keyserverPort, int sidecarPort) {
-      return new Options(dataDir, keyserverPort, sidecarPort, Optional.of(new ReflectiveDevSidecar()));
+      return new Options(dataDir, keyserverPort, sidecarPort, Optional.of(new LocalDevSidecar()));
     }
   }
 
@@ -161,7 +161,7 @@ public final class DevStack implements AutoCloseable {
       Path workloadToken = writePrivate(dir.resolve("workload.token"), token(issuer, "default", "app"));
       Key key = ensureDefaultKey(keyserver.grpcPort(), caCert, Files.readString(adminToken).trim());
 
-      // The sidecar step. TODO(integrator): see ReflectiveDevSidecar.
+      // The sidecar step.
       Optional<DevSidecar.Running> sidecar = Optional.empty();
       String problem = "not started: no sidecar in this build";
       if (options.sidecar().isPresent()) {
