@@ -40,6 +40,8 @@ import picocli.CommandLine.ScopeType;
         ProcessCommands.Server.class,
         ProcessCommands.Sidecar.class,
         ProcessCommands.KmsPlugin.class,
+        ProcessCommands.Backup.class,
+        ProcessCommands.RootKey.class,
         CompletionCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -1,6 +1,8 @@
 package io.keyward.cli;
 
 import io.keyward.keyserver.KeyserverMain;
+import io.keyward.keyserver.backup.BackupMain;
+import io.keyward.keyserver.rootkey.RootKeyRotationMain;
 import io.keyward.sidecar.SidecarMain;
 import io.keyward.sidecar.kms.KmsPluginMain;
 import java.util.ArrayList;
@@ -14,7 +16,9 @@ final class ProcessCommands {
   static final java.util.Map<String, java.util.function.ToIntFunction<String[]>> MAINS = java.util.Map.of(
       "server", KeyserverMain::run,
       "sidecar", SidecarMain::run,
-      "kms-plugin", KmsPluginMain::run);
+      "kms-plugin", KmsPluginMain::run,
+      "backup", BackupMain::run,
+      "root-key", ProcessCommands::rootKey);
 
   private ProcessCommands() {}
 
@@ -54,6 +58,44 @@ final class ProcessCommands {
     int run() {
       return KmsPluginMain.run(args.toArray(String[]::new));
     }
+  }
+
+  @Command(name = "backup", description = {
+      "Back up or restore every key, version, state and the policy (key material stays wrapped by",
+      "the root key). Restoring over a non-empty store is refused unless --force is given."},
+      footerHeading = "%nExamples:%n", footer = {
+          "  keyward backup create keyward.backup --store sqlite:/var/lib/keyward/keyward.db",
+          "  keyward backup restore keyward.backup --store postgresql://keyward@db:5432/keyward"})
+  static final class Backup extends Verb {
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    int run() {
+      return BackupMain.run(args.toArray(String[]::new));
+    }
+  }
+
+  @Command(name = "root-key", description = {
+      "root-key rotate: re-wrap every version secret under a new root key, crash-safe (rerun to",
+      "finish after an interruption); see docs/operations-storage.md."},
+      footerHeading = "%nExample:%n", footer =
+          "  keyward root-key rotate --store sqlite:keyward.db --old-key-file old.key --new-key-file new.key")
+  static final class RootKey extends Verb {
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    int run() {
+      return rootKey(args.toArray(String[]::new));
+    }
+  }
+
+  private static int rootKey(String[] args) {
+    if (args.length == 0 || !args[0].equals("rotate")) {
+      throw new CliException(ExitCodes.USAGE, "usage: keyward root-key rotate --store URL --old-... --new-...");
+    }
+    return RootKeyRotationMain.run(java.util.Arrays.copyOfRange(args, 1, args.length));
   }
 
   static int runMain(String verb, List<String> args) {
