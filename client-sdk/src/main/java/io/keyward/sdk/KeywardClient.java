@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -242,6 +243,80 @@ public final class KeywardClient implements AutoCloseable {
     }
     DataKey key = dataKeyFor(header, context, canonical);
     return StreamDecryptingInputStream.open(source, header, key, canonical);
+  }
+
+  /**
+   * Rewraps the data key of a ciphertext (message or stream, whole in memory) under its key's
+   * current primary version, without decrypting the payload: only the key version and the
+   * wrapped DEK in the header change, every other byte stays as it is. Needs the {@code rewrap}
+   * permission on the key. When the data key already is under the primary version the result is
+   * the input unchanged ({@link RewrapResult#changed()} is false); this still asks the keyserver,
+   * which is what knows the primary version.
+   *
+   * <p>Guarantee: the keyserver unwraps the data key only if {@code context} is the one it was
+   * wrapped with, and the result names the same key name and the version it was wrapped under,
+   * or the call fails; the DEK never reaches this process. The payload is not verified (that
+   * needs the DEK): a ciphertext with a tampered payload rewraps and still fails to decrypt.
+   *
+   * @throws DecryptionFailedException when the header is malformed, or the keyserver finds the
+   *     wrapped DEK invalid for this context, or its answer does not match the header
+   * @throws IllegalArgumentException for a null ciphertext or an invalid context
+   * @throws KeywardException when the keyserver refuses (e.g. no {@code rewrap} permission, a
+   *     version below the minimum decryption version) or cannot be reached
+   */
+  public RewrapResult rewrap(byte[] ciphertext, Map<String, String> context) {
+    Objects.requireNonNull(ciphertext, "ciphertext must not be null");
+    CanonicalContext.encode(context); // validates before any call
+    Header header = Header.parse(ciphertext);
+    KeyserverStub.Rewrapped r = rewrapDataKey(header, context);
+    if (r.keyVersion == header.keyVersion()) {
+      return new RewrapResult(ciphertext.clone(), header.keyVersion(), r.keyVersion);
+    }
+    byte[] newHeader = header.withWrappedDek(r.keyVersion, r.wrappedDek);
+    int body = ciphertext.length - header.length();
+    byte[] out = Arrays.copyOf(newHeader, newHeader.length + body);
+    System.arraycopy(ciphertext, header.length(), out, newHeader.length, body);
+    return new RewrapResult(out, header.keyVersion(), r.keyVersion);
+  }
+
+  /** {@link #rewrap} of a text-form ciphertext; use {@link RewrapResult#ciphertextText()}. */
+  public RewrapResult rewrapText(String ciphertext, Map<String, String> context) {
+    return rewrap(TextForm.decode(ciphertext), context);
+  }
+
+  /**
+   * {@link #rewrap} of a stream ciphertext: reads its header from {@code source}, writes the
+   * rewrapped header to {@code sink}, then copies the rest of {@code source} unchanged. Neither
+   * stream is closed. {@link RewrapResult#ciphertext()} is the header that was written.
+   *
+   * @throws DecryptionFailedException as {@link #rewrap}; nothing has been written then
+   * @throws IOException when reading or writing fails (the sink may hold a partial copy)
+   */
+  public RewrapResult rewrapStream(InputStream source, OutputStream sink,
+      Map<String, String> context) throws IOException {
+    Objects.requireNonNull(source, "source must not be null");
+    Objects.requireNonNull(sink, "sink must not be null");
+    CanonicalContext.encode(context);
+    Header header = Header.read(source);
+    KeyserverStub.Rewrapped r = rewrapDataKey(header, context);
+    byte[] newHeader = r.keyVersion == header.keyVersion()
+        ? Arrays.copyOf(header.array(), header.length())
+        : header.withWrappedDek(r.keyVersion, r.wrappedDek);
+    sink.write(newHeader);
+    source.transferTo(sink);
+    return new RewrapResult(newHeader, header.keyVersion(), r.keyVersion);
+  }
+
+  private KeyserverStub.Rewrapped rewrapDataKey(Header header, Map<String, String> context) {
+    KeyserverStub.Rewrapped r = keyserver.rewrapDataKey(header.wrappedDek(), context);
+    // The keyserver says what the DEK was wrapped under; it must be what the header claims, or
+    // the header's wrapped DEK belongs to another key and the result would not decrypt.
+    if (!r.keyName.equals(header.keyName()) || r.previousKeyVersion != header.keyVersion()) {
+      throw new DecryptionFailedException();
+    }
+    LOG.debug("rewrapped a data key of key {} from version {} to {}", r.keyName,
+        Integer.toUnsignedString(r.previousKeyVersion), Integer.toUnsignedString(r.keyVersion));
+    return r;
   }
 
   private DataKey dataKeyFor(Header header, Map<String, String> context, byte[] canonical) {
