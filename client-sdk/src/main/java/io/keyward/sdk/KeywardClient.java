@@ -56,13 +56,64 @@ public final class KeywardClient implements AutoCloseable {
   private final Executor executor;
   private final EncryptionKeyCache<EncryptKey, EncryptionMaterial> encryptCache;
   private final DecryptionKeyCache<DecryptKey, DataKey> decryptCache;
+  private final Ticker ticker;
+  // Per-thread memos of the last data key used, so that the steady state of one key and context
+  // per thread skips hashing, canonicalising and the shared cache. Each is bounded by its cache's
+  // rules: same age limit, void after close(), and the encrypter still counts its budget.
+  private final ThreadLocal<EncryptMemo> encryptMemo = new ThreadLocal<>();
+  private final ThreadLocal<DecryptMemo> decryptMemo = new ThreadLocal<>();
+
+  private static final class EncryptMemo {
+    final String keyName;
+    final Map<String, String> context;
+    final EncryptionMaterial material;
+    final long generation;
+
+    EncryptMemo(String keyName, Map<String, String> context, EncryptionMaterial material,
+        long generation) {
+      this.keyName = keyName;
+      this.context = context;
+      this.material = material;
+      this.generation = generation;
+    }
+  }
+
+  private static final class DecryptMemo {
+    final byte[] wrappedDek;
+    final int keyVersion;
+    final Map<String, String> context;
+    final byte[] canonicalContext;
+    final DataKey key;
+    final long freshUntil;
+    final long generation;
+
+    DecryptMemo(byte[] wrappedDek, int keyVersion, Map<String, String> context,
+        byte[] canonicalContext, DataKey key, long freshUntil, long generation) {
+      this.wrappedDek = wrappedDek;
+      this.keyVersion = keyVersion;
+      this.context = context;
+      this.canonicalContext = canonicalContext;
+      this.key = key;
+      this.freshUntil = freshUntil;
+      this.generation = generation;
+    }
+
+    /** Same version and wrapped DEK bytes, still fresh, and no close() since. */
+    boolean matches(Header header, long now, long currentGeneration) {
+      int off = header.wrappedDekOffset();
+      return generation == currentGeneration && now - freshUntil < 0
+          && keyVersion == header.keyVersion()
+          && Arrays.equals(wrappedDek, 0, wrappedDek.length,
+              header.array(), off, off + header.wrappedDekLength());
+    }
+  }
 
   private KeywardClient(KeywardSettings settings, Channel channel, ManagedChannel ownedChannel) {
     this.settings = settings;
     this.ownedChannel = ownedChannel;
     this.keyserver = new KeyserverStub(channel, settings.tokenSource(), settings.callDeadline(),
         settings.insecurePlaintext());
-    Ticker ticker = settings.clock().map(KeywardClient::tickerOf).orElse(Ticker.systemTicker());
+    this.ticker = settings.clock().map(KeywardClient::tickerOf).orElse(Ticker.systemTicker());
     this.encryptCache = new EncryptionKeyCache<>(
         settings.dataKeyMaxAge(), settings.maxCachedDataKeys(), ticker);
     this.decryptCache = new DecryptionKeyCache<>(settings.decryptKeyMaxAge(),
@@ -145,8 +196,24 @@ public final class KeywardClient implements AutoCloseable {
           + " bytes exceeds the data key max-bytes " + settings.dataKeyMaxBytes()
           + "; use encryptingStream");
     }
+    EncryptMemo memo = encryptMemo.get();
+    if (memo != null && memo.generation == encryptCache.generation()
+        && memo.keyName.equals(keyName) && memo.context.equals(context)
+        && ticker.read() - memo.material.expiresAt < 0) {
+      byte[] out = memo.material.encrypter.tryEncrypt(plaintext);
+      if (out != null) {
+        return out;
+      }
+    }
+    long generation = encryptCache.generation();
     return encryptCache.withValue(new EncryptKey(keyName, context), EncryptKey::immutableCopy,
-        this::newEncryptionMaterial, m -> m.encrypter.tryEncrypt(plaintext));
+        this::newEncryptionMaterial, m -> {
+          byte[] out = m.encrypter.tryEncrypt(plaintext);
+          if (out != null) {
+            encryptMemo.set(new EncryptMemo(keyName, Map.copyOf(context), m, generation));
+          }
+          return out;
+        });
   }
 
   /** {@link #encrypt(byte[], Map)}, returned in the text form {@code kw1.<base64url>}. */
@@ -171,12 +238,17 @@ public final class KeywardClient implements AutoCloseable {
    */
   public byte[] decrypt(byte[] ciphertext, Map<String, String> context) {
     Objects.requireNonNull(ciphertext, "ciphertext must not be null");
-    byte[] canonical = CanonicalContext.encode(context);
+    DecryptMemo memo = decryptMemo.get();
+    // A map equal to the memo's (validated when it was stored) has the same encoding.
+    boolean sameContext = memo != null && memo.context.equals(context);
+    byte[] canonical = sameContext ? memo.canonicalContext : CanonicalContext.encode(context);
     Header header = Header.parse(ciphertext);
     if (header.algorithm() != Header.ALGORITHM_MESSAGE) {
       throw new DecryptionFailedException();
     }
-    DataKey key = dataKeyFor(header, context, canonical);
+    DataKey key = sameContext
+        && memo.matches(header, ticker.read(), decryptCache.generation())
+        ? memo.key : dataKeyFor(header, context, canonical);
     return MessageDecrypter.open(key, header, ciphertext, canonical);
   }
 
@@ -320,7 +392,17 @@ public final class KeywardClient implements AutoCloseable {
   }
 
   private DataKey dataKeyFor(Header header, Map<String, String> context, byte[] canonical) {
-    return decryptCache.get(DecryptKey.of(header, canonical), k -> {
+    DecryptionKeyCache.Lookup<DataKey> found = lookUpDataKey(header, context, canonical);
+    if (ticker.read() - found.freshUntil() < 0) { // never memoise a key served within its grace
+      decryptMemo.set(new DecryptMemo(header.wrappedDek(), header.keyVersion(),
+          Map.copyOf(context), canonical, found.value(), found.freshUntil(), found.generation()));
+    }
+    return found.value();
+  }
+
+  private DecryptionKeyCache.Lookup<DataKey> lookUpDataKey(Header header,
+      Map<String, String> context, byte[] canonical) {
+    return decryptCache.lookup(DecryptKey.of(header, canonical), k -> {
       KeyserverStub.Unwrapped u = keyserver.decryptDataKey(header.wrappedDek(), context);
       // The header names the key and version; the keyserver says what the DEK was wrapped under.
       if (!u.keyName.equals(header.keyName()) || u.keyVersion != header.keyVersion()) {
@@ -332,6 +414,7 @@ public final class KeywardClient implements AutoCloseable {
 
   private EncryptionMaterial newEncryptionMaterial(EncryptKey k) {
     byte[] canonical = CanonicalContext.encode(k.context());
+    long expiresAt = ticker.read() + settings.dataKeyMaxAge().toNanos(); // before the call: safe
     KeyserverStub.Generated g = keyserver.generateDataKey(k.keyName(), k.context());
     byte[] header =
         Header.encodeMessage(g.keyName, g.keyVersion, g.wrappedDek, g.key.commitment());
@@ -340,7 +423,7 @@ public final class KeywardClient implements AutoCloseable {
     LOG.debug("new data key for key {} version {}", g.keyName,
         Integer.toUnsignedString(g.keyVersion));
     return new EncryptionMaterial(g.key, encrypter, g.keyName, g.keyVersion, g.wrappedDek,
-        canonical);
+        canonical, expiresAt);
   }
 
   private String defaultKeyName() {
@@ -371,8 +454,10 @@ public final class KeywardClient implements AutoCloseable {
   /** Stops the owned executor and channel; cached data keys are dropped. */
   @Override
   public void close() {
-    encryptCache.invalidateAll();
+    encryptCache.invalidateAll(); // also voids every thread's memo
     decryptCache.invalidateAll();
+    encryptMemo.remove();
+    decryptMemo.remove();
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
     }
