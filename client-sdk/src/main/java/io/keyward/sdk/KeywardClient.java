@@ -12,6 +12,7 @@ import io.keyward.sdk.aead.MessageDecrypter;
 import io.keyward.sdk.aead.MessageEncrypter;
 import io.keyward.sdk.aead.StreamDecryptingInputStream;
 import io.keyward.sdk.aead.StreamEncryptingOutputStream;
+import io.keyward.sdk.cache.CoarseTicker;
 import io.keyward.sdk.cache.DecryptionKeyCache;
 import io.keyward.sdk.cache.EncryptionKeyCache;
 import io.keyward.sdk.format.CanonicalContext;
@@ -32,6 +33,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,9 @@ public final class KeywardClient implements AutoCloseable {
   private final EncryptionKeyCache<EncryptKey, EncryptionMaterial> encryptCache;
   private final DecryptionKeyCache<DecryptKey, DataKey> decryptCache;
   private final Ticker ticker;
+  // For the memos below: a cheap reading that is never later than the true time minus the
+  // margin, so that "hotNow() < limit" implies "ticker.read() < limit" (see CoarseTicker).
+  private final LongSupplier hotNow;
   // Per-thread memos of the last data key used, so that the steady state of one key and context
   // per thread skips hashing, canonicalising and the shared cache. Each is bounded by its cache's
   // rules: same age limit, void after close(), and the encrypter still counts its budget.
@@ -114,6 +119,9 @@ public final class KeywardClient implements AutoCloseable {
     this.keyserver = new KeyserverStub(channel, settings.tokenSource(), settings.callDeadline(),
         settings.insecurePlaintext());
     this.ticker = settings.clock().map(KeywardClient::tickerOf).orElse(Ticker.systemTicker());
+    this.hotNow = settings.clock().isPresent()
+        ? ticker::read // a test's clock: exact
+        : () -> CoarseTicker.read() + CoarseTicker.RESOLUTION_NANOS;
     this.encryptCache = new EncryptionKeyCache<>(
         settings.dataKeyMaxAge(), settings.maxCachedDataKeys(), ticker);
     this.decryptCache = new DecryptionKeyCache<>(settings.decryptKeyMaxAge(),
@@ -199,7 +207,7 @@ public final class KeywardClient implements AutoCloseable {
     EncryptMemo memo = encryptMemo.get();
     if (memo != null && memo.generation == encryptCache.generation()
         && memo.keyName.equals(keyName) && memo.context.equals(context)
-        && ticker.read() - memo.material.expiresAt < 0) {
+        && hotNow.getAsLong() - memo.material.expiresAt < 0) {
       byte[] out = memo.material.encrypter.tryEncrypt(plaintext);
       if (out != null) {
         return out;
@@ -247,7 +255,7 @@ public final class KeywardClient implements AutoCloseable {
       throw new DecryptionFailedException();
     }
     DataKey key = sameContext
-        && memo.matches(header, ticker.read(), decryptCache.generation())
+        && memo.matches(header, hotNow.getAsLong(), decryptCache.generation())
         ? memo.key : dataKeyFor(header, context, canonical);
     return MessageDecrypter.open(key, header, ciphertext, canonical);
   }
