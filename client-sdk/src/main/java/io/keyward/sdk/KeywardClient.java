@@ -340,7 +340,8 @@ public final class KeywardClient implements AutoCloseable {
    *
    * @throws DecryptionFailedException when the header is malformed, or the keyserver finds the
    *     wrapped DEK invalid for this context, or its answer does not match the header
-   * @throws IllegalArgumentException for a null ciphertext or an invalid context
+   * @throws NullPointerException for a null ciphertext
+   * @throws IllegalArgumentException for an invalid context
    * @throws KeywardException when the keyserver refuses (e.g. no {@code rewrap} permission, a
    *     version below the minimum decryption version) or cannot be reached
    */
