@@ -49,24 +49,31 @@ def header(alg, name, version, wrapped, commitment):
             + wrapped + commitment)
 
 
+def aad(alg, name, commitment, stream_fields, ctx):
+    """Every header field except key version and wrapped DEK, then the canonical context."""
+    n = name.encode("utf-8")
+    return bytes([1, alg, len(n)]) + n + commitment + stream_fields + canonical(ctx)
+
+
 def message(dek, name, version, wrapped, ctx, plaintext, prefix, index):
     k_msg, commitment = derive(dek)
     h = header(1, name, version, wrapped, commitment)
     nonce = prefix + struct.pack(">Q", index)
-    return h + nonce + AESGCM(k_msg).encrypt(nonce, plaintext, h + canonical(ctx))
+    return h + nonce + AESGCM(k_msg).encrypt(nonce, plaintext, aad(1, name, commitment, b"", ctx))
 
 
 def stream(dek, name, version, wrapped, ctx, plaintext, seg, salt):
     k_msg, commitment = derive(dek)
-    h = header(2, name, version, wrapped, commitment) + struct.pack(">I", seg) + salt
+    stream_fields = struct.pack(">I", seg) + salt
+    h = header(2, name, version, wrapped, commitment) + stream_fields
     k_stream = hkdf(k_msg, salt, b"keyward v1 stream segment key")
-    aad = h + canonical(ctx)
+    ad = aad(2, name, commitment, stream_fields, ctx)
     chunks = [plaintext[i:i + seg] for i in range(0, len(plaintext), seg)] or [b""]
     out = h
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         nonce = bytes(7) + struct.pack(">I", i) + (b"\x01" if last else b"\x00")
-        out += AESGCM(k_stream).encrypt(nonce, chunk, aad)
+        out += AESGCM(k_stream).encrypt(nonce, chunk, ad)
     return out
 
 
@@ -79,11 +86,18 @@ vectors = []
 
 def add(comment, result, kind, dek, name, version, wrapped, ctx, plaintext, ct):
     k_msg, commitment = derive(dek)
+    # The AAD a decoder builds from this ciphertext's header (meaningful for valid vectors).
+    n = ct[2]
+    w = int.from_bytes(ct[3 + n + 4:3 + n + 6], "big")
+    after_wrapped = 3 + n + 6 + w
+    tail = ct[after_wrapped:after_wrapped + (32 + 36 if kind == "stream" else 32)]
+    associated = ct[:3 + n] + tail + canonical(ctx)
     v = {
         "id": len(vectors) + 1, "comment": comment, "result": result, "kind": kind,
         "dek": dek.hex(), "keyName": name, "keyVersion": version, "wrappedDek": wrapped.hex(),
         "context": ctx, "canonicalContext": canonical(ctx).hex(),
         "messageKey": k_msg.hex(), "commitment": commitment.hex(),
+        "associatedData": associated.hex(),
         "plaintext": plaintext.hex(), "ciphertext": ct.hex(),
     }
     if kind == "message":
@@ -139,6 +153,21 @@ add("a different DEK: the commitment does not match", "invalid", "message", dek2
 bad = bytearray(ct2)
 bad[0] = 0x02
 add("unknown format version", "invalid", "message", dek1, "payments", 1, w1, ctx2, pt2, bytes(bad))
+
+# Rewrap: only the key version and the wrapped DEK change; the payload bytes stay as they are.
+w13 = det("wrapped-13", 77)
+ct = message(dek1, "payments", 7, w13, ctx2, pt2, det("prefix-1", 4), 1)
+assert ct[-(12 + len(pt2) + 16):] == ct2[-(12 + len(pt2) + 16):]
+add("rewrapped: vector 2 with key version 7 and another wrapped DEK, same nonce and body",
+    "valid", "message", dek1, "payments", 7, w13, ctx2, pt2, ct)
+h2 = len(ct2) - (12 + len(pt2) + 16)
+renamed = header(1, "paymentz", 1, w1, derive(dek1)[1]) + ct2[h2:]
+add("key name changed (authenticated, unlike the version)", "invalid", "message", dek1,
+    "paymentz", 1, w1, ctx2, pt2, renamed)
+ct = stream(dek1, "payments", 9, w13, ctx2, pt5, 1024, salt5)
+assert ct[-(2 * 1040 + 452 + 16):] == ct5[-(2 * 1040 + 452 + 16):]
+add("rewrapped stream: vector 5 with key version 9 and another wrapped DEK", "valid", "stream",
+    dek1, "payments", 9, w13, ctx2, pt5, ct)
 
 h5 = len(ct5) - (2 * (1024 + 16) + (2500 - 2048 + 16))
 segs = [ct5[h5:h5 + 1040], ct5[h5 + 1040:h5 + 2080], ct5[h5 + 2080:]]

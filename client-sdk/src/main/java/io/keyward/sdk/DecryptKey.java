@@ -6,9 +6,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * Decrypt-cache key: SHA-256 over (wrapped DEK length, wrapped DEK, canonical context). Fixed
- * size whatever the wrapped DEK's length, and a different context never hits another context's
- * entry.
+ * Decrypt-cache key: SHA-256 over (key version, wrapped DEK length, wrapped DEK, canonical
+ * context). Fixed size whatever the wrapped DEK's length, and a different context never hits
+ * another context's entry. The version is part of it because the AEAD does not authenticate the
+ * header's version (it may change on rewrap): only the keyserver's answer does, and that answer
+ * was checked against the version when the entry was loaded.
  */
 final class DecryptKey {
   private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
@@ -30,6 +32,11 @@ final class DecryptKey {
 
   static DecryptKey of(Header header, byte[] canonicalContext) {
     MessageDigest md = SHA256.get();
+    int version = header.keyVersion();
+    md.update((byte) (version >>> 24));
+    md.update((byte) (version >>> 16));
+    md.update((byte) (version >>> 8));
+    md.update((byte) version);
     int length = header.wrappedDekLength();
     md.update((byte) (length >>> 8));
     md.update((byte) length);

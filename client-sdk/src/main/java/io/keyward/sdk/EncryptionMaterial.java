@@ -11,15 +11,18 @@ final class EncryptionMaterial {
   final int keyVersion;
   final byte[] wrappedDek;
   final byte[] canonicalContext;
+  /** Ticker time from which it must no longer encrypt (its max age; the cache agrees). */
+  final long expiresAt;
 
   EncryptionMaterial(DataKey key, MessageEncrypter encrypter, String keyName, int keyVersion,
-      byte[] wrappedDek, byte[] canonicalContext) {
+      byte[] wrappedDek, byte[] canonicalContext, long expiresAt) {
     this.key = key;
     this.encrypter = encrypter;
     this.keyName = keyName;
     this.keyVersion = keyVersion;
     this.wrappedDek = wrappedDek;
     this.canonicalContext = canonicalContext;
+    this.expiresAt = expiresAt;
   }
 
   @Override

@@ -12,6 +12,8 @@ import io.keyward.api.v1.DecryptDataKeyResponse;
 import io.keyward.api.v1.GenerateDataKeyRequest;
 import io.keyward.api.v1.GenerateDataKeyResponse;
 import io.keyward.api.v1.KeyServiceGrpc;
+import io.keyward.api.v1.RewrapDataKeyRequest;
+import io.keyward.api.v1.RewrapDataKeyResponse;
 import io.keyward.sdk.aead.DataKey;
 import io.keyward.sdk.format.Header;
 import java.time.Duration;
@@ -68,6 +70,21 @@ final class KeyserverStub {
     }
   }
 
+  /** A data key rewrapped by RewrapDataKey (the DEK itself never reaches the client). */
+  static final class Rewrapped {
+    final byte[] wrappedDek;
+    final String keyName;
+    final int keyVersion;
+    final int previousKeyVersion;
+
+    Rewrapped(byte[] wrappedDek, String keyName, int keyVersion, int previousKeyVersion) {
+      this.wrappedDek = wrappedDek;
+      this.keyName = keyName;
+      this.keyVersion = keyVersion;
+      this.previousKeyVersion = previousKeyVersion;
+    }
+  }
+
   Generated generateDataKey(String keyName, Map<String, String> context) {
     GenerateDataKeyResponse r;
     try {
@@ -106,6 +123,26 @@ final class KeyserverStub {
     return new Unwrapped(dataKey(r.getPlaintextDataKey()), r.getKeyName(), r.getKeyVersion());
   }
 
+  Rewrapped rewrapDataKey(byte[] wrappedDek, Map<String, String> context) {
+    RewrapDataKeyResponse r;
+    try {
+      r = stub.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+          .rewrapDataKey(RewrapDataKeyRequest.newBuilder()
+              .setWrappedDataKey(ByteString.copyFrom(wrappedDek))
+              .putAllEncryptionContext(context)
+              .build());
+    } catch (StatusRuntimeException e) {
+      throw map(e, true);
+    }
+    int wrappedLength = r.getWrappedDataKey().size();
+    if (r.getKeyVersion() == 0 || wrappedLength == 0
+        || wrappedLength > Header.MAX_WRAPPED_DEK_BYTES) {
+      throw malformed();
+    }
+    return new Rewrapped(r.getWrappedDataKey().toByteArray(), r.getKeyName(), r.getKeyVersion(),
+        r.getPreviousKeyVersion());
+  }
+
   private static DataKey dataKey(ByteString plaintext) {
     byte[] dek = plaintext.toByteArray();
     try {
@@ -133,7 +170,12 @@ final class KeyserverStub {
         return new PermissionDeniedException(
             "policy does not allow this operation on this key and context");
       case NOT_FOUND:
-        return new KeyNotFoundException("key not found");
+        // On unwrap the key name and version come from the wrapped DEK, which is not
+        // authenticated until the keyserver opens it: a key or version the keyserver does not
+        // have is what a tampered header looks like, so it fails like every other tampering.
+        return decrypting
+            ? new DecryptionFailedException()
+            : new KeyNotFoundException("key not found");
       case FAILED_PRECONDITION:
         return new KeyVersionUnusableException(
             "key version is disabled, destroyed or below the minimum decryption version");

@@ -12,6 +12,7 @@ import io.keyward.sdk.aead.MessageDecrypter;
 import io.keyward.sdk.aead.MessageEncrypter;
 import io.keyward.sdk.aead.StreamDecryptingInputStream;
 import io.keyward.sdk.aead.StreamEncryptingOutputStream;
+import io.keyward.sdk.cache.CoarseTicker;
 import io.keyward.sdk.cache.DecryptionKeyCache;
 import io.keyward.sdk.cache.EncryptionKeyCache;
 import io.keyward.sdk.format.CanonicalContext;
@@ -22,6 +23,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,6 +35,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,13 +64,70 @@ public final class KeywardClient implements AutoCloseable {
   private final LongAdder encryptLoads = new LongAdder();
   private final LongAdder decryptLookups = new LongAdder();
   private final LongAdder decryptLoads = new LongAdder();
+  private final Ticker ticker;
+  // For the memos below: a cheap reading that is never later than the true time minus the
+  // margin, so that "hotNow() < limit" implies "ticker.read() < limit" (see CoarseTicker).
+  private final LongSupplier hotNow;
+  // Per-thread memos of the last data key used, so that the steady state of one key and context
+  // per thread skips hashing, canonicalising and the shared cache. Each is bounded by its cache's
+  // rules: same age limit, void after close(), and the encrypter still counts its budget.
+  private final ThreadLocal<EncryptMemo> encryptMemo = new ThreadLocal<>();
+  private final ThreadLocal<DecryptMemo> decryptMemo = new ThreadLocal<>();
+
+  private static final class EncryptMemo {
+    final String keyName;
+    final Map<String, String> context;
+    final EncryptionMaterial material;
+    final long generation;
+
+    EncryptMemo(String keyName, Map<String, String> context, EncryptionMaterial material,
+        long generation) {
+      this.keyName = keyName;
+      this.context = context;
+      this.material = material;
+      this.generation = generation;
+    }
+  }
+
+  private static final class DecryptMemo {
+    final byte[] wrappedDek;
+    final int keyVersion;
+    final Map<String, String> context;
+    final byte[] canonicalContext;
+    final DataKey key;
+    final long freshUntil;
+    final long generation;
+
+    DecryptMemo(byte[] wrappedDek, int keyVersion, Map<String, String> context,
+        byte[] canonicalContext, DataKey key, long freshUntil, long generation) {
+      this.wrappedDek = wrappedDek;
+      this.keyVersion = keyVersion;
+      this.context = context;
+      this.canonicalContext = canonicalContext;
+      this.key = key;
+      this.freshUntil = freshUntil;
+      this.generation = generation;
+    }
+
+    /** Same version and wrapped DEK bytes, still fresh, and no close() since. */
+    boolean matches(Header header, long now, long currentGeneration) {
+      int off = header.wrappedDekOffset();
+      return generation == currentGeneration && now - freshUntil < 0
+          && keyVersion == header.keyVersion()
+          && Arrays.equals(wrappedDek, 0, wrappedDek.length,
+              header.array(), off, off + header.wrappedDekLength());
+    }
+  }
 
   private KeywardClient(KeywardSettings settings, Channel channel, ManagedChannel ownedChannel) {
     this.settings = settings;
     this.ownedChannel = ownedChannel;
     this.keyserver = new KeyserverStub(channel, settings.tokenSource(), settings.callDeadline(),
         settings.insecurePlaintext());
-    Ticker ticker = settings.clock().map(KeywardClient::tickerOf).orElse(Ticker.systemTicker());
+    this.ticker = settings.clock().map(KeywardClient::tickerOf).orElse(Ticker.systemTicker());
+    this.hotNow = settings.clock().isPresent()
+        ? ticker::read // a test's clock: exact
+        : () -> CoarseTicker.read() + CoarseTicker.RESOLUTION_NANOS;
     this.encryptCache = new EncryptionKeyCache<>(
         settings.dataKeyMaxAge(), settings.maxCachedDataKeys(), ticker);
     this.decryptCache = new DecryptionKeyCache<>(settings.decryptKeyMaxAge(),
@@ -151,8 +211,24 @@ public final class KeywardClient implements AutoCloseable {
           + "; use encryptingStream");
     }
     encryptLookups.increment();
+    EncryptMemo memo = encryptMemo.get();
+    if (memo != null && memo.generation == encryptCache.generation()
+        && memo.keyName.equals(keyName) && memo.context.equals(context)
+        && hotNow.getAsLong() - memo.material.expiresAt < 0) {
+      byte[] out = memo.material.encrypter.tryEncrypt(plaintext);
+      if (out != null) {
+        return out;
+      }
+    }
+    long generation = encryptCache.generation();
     return encryptCache.withValue(new EncryptKey(keyName, context), EncryptKey::immutableCopy,
-        this::newEncryptionMaterial, m -> m.encrypter.tryEncrypt(plaintext));
+        this::newEncryptionMaterial, m -> {
+          byte[] out = m.encrypter.tryEncrypt(plaintext);
+          if (out != null) {
+            encryptMemo.set(new EncryptMemo(keyName, Map.copyOf(context), m, generation));
+          }
+          return out;
+        });
   }
 
   /**
@@ -234,12 +310,21 @@ public final class KeywardClient implements AutoCloseable {
    */
   public byte[] decrypt(byte[] ciphertext, Map<String, String> context) {
     Objects.requireNonNull(ciphertext, "ciphertext must not be null");
-    byte[] canonical = CanonicalContext.encode(context);
+    DecryptMemo memo = decryptMemo.get();
+    // A map equal to the memo's (validated when it was stored) has the same encoding.
+    boolean sameContext = memo != null && memo.context.equals(context);
+    byte[] canonical = sameContext ? memo.canonicalContext : CanonicalContext.encode(context);
     Header header = Header.parse(ciphertext);
     if (header.algorithm() != Header.ALGORITHM_MESSAGE) {
       throw new DecryptionFailedException();
     }
-    DataKey key = dataKeyFor(header, context, canonical);
+    DataKey key;
+    if (sameContext && memo.matches(header, hotNow.getAsLong(), decryptCache.generation())) {
+      decryptLookups.increment(); // a hit, as far as the cache statistics are concerned
+      key = memo.key;
+    } else {
+      key = dataKeyFor(header, context, canonical);
+    }
     return MessageDecrypter.open(key, header, ciphertext, canonical);
   }
 
@@ -308,9 +393,94 @@ public final class KeywardClient implements AutoCloseable {
     return StreamDecryptingInputStream.open(source, header, key, canonical);
   }
 
+  /**
+   * Rewraps the data key of a ciphertext (message or stream, whole in memory) under its key's
+   * current primary version, without decrypting the payload: only the key version and the
+   * wrapped DEK in the header change, every other byte stays as it is. Needs the {@code rewrap}
+   * permission on the key. When the data key already is under the primary version the result is
+   * the input unchanged ({@link RewrapResult#changed()} is false); this still asks the keyserver,
+   * which is what knows the primary version.
+   *
+   * <p>Guarantee: the keyserver unwraps the data key only if {@code context} is the one it was
+   * wrapped with, and the result names the same key name and the version it was wrapped under,
+   * or the call fails; the DEK never reaches this process. The payload is not verified (that
+   * needs the DEK): a ciphertext with a tampered payload rewraps and still fails to decrypt.
+   *
+   * @throws DecryptionFailedException when the header is malformed, or the keyserver finds the
+   *     wrapped DEK invalid for this context, or its answer does not match the header
+   * @throws NullPointerException for a null ciphertext
+   * @throws IllegalArgumentException for an invalid context
+   * @throws KeywardException when the keyserver refuses (e.g. no {@code rewrap} permission, a
+   *     version below the minimum decryption version) or cannot be reached
+   */
+  public RewrapResult rewrap(byte[] ciphertext, Map<String, String> context) {
+    Objects.requireNonNull(ciphertext, "ciphertext must not be null");
+    CanonicalContext.encode(context); // validates before any call
+    Header header = Header.parse(ciphertext);
+    KeyserverStub.Rewrapped r = rewrapDataKey(header, context);
+    if (r.keyVersion == header.keyVersion()) {
+      return new RewrapResult(ciphertext.clone(), header.keyVersion(), r.keyVersion);
+    }
+    byte[] newHeader = header.withWrappedDek(r.keyVersion, r.wrappedDek);
+    int body = ciphertext.length - header.length();
+    byte[] out = Arrays.copyOf(newHeader, newHeader.length + body);
+    System.arraycopy(ciphertext, header.length(), out, newHeader.length, body);
+    return new RewrapResult(out, header.keyVersion(), r.keyVersion);
+  }
+
+  /** {@link #rewrap} of a text-form ciphertext; use {@link RewrapResult#ciphertextText()}. */
+  public RewrapResult rewrapText(String ciphertext, Map<String, String> context) {
+    return rewrap(TextForm.decode(ciphertext), context);
+  }
+
+  /**
+   * {@link #rewrap} of a stream ciphertext: reads its header from {@code source}, writes the
+   * rewrapped header to {@code sink}, then copies the rest of {@code source} unchanged. Neither
+   * stream is closed. {@link RewrapResult#ciphertext()} is the header that was written.
+   *
+   * @throws DecryptionFailedException as {@link #rewrap}; nothing has been written then
+   * @throws IOException when reading or writing fails (the sink may hold a partial copy)
+   */
+  public RewrapResult rewrapStream(InputStream source, OutputStream sink,
+      Map<String, String> context) throws IOException {
+    Objects.requireNonNull(source, "source must not be null");
+    Objects.requireNonNull(sink, "sink must not be null");
+    CanonicalContext.encode(context);
+    Header header = Header.read(source);
+    KeyserverStub.Rewrapped r = rewrapDataKey(header, context);
+    byte[] newHeader = r.keyVersion == header.keyVersion()
+        ? Arrays.copyOf(header.array(), header.length())
+        : header.withWrappedDek(r.keyVersion, r.wrappedDek);
+    sink.write(newHeader);
+    source.transferTo(sink);
+    return new RewrapResult(newHeader, header.keyVersion(), r.keyVersion);
+  }
+
+  private KeyserverStub.Rewrapped rewrapDataKey(Header header, Map<String, String> context) {
+    KeyserverStub.Rewrapped r = keyserver.rewrapDataKey(header.wrappedDek(), context);
+    // The keyserver says what the DEK was wrapped under; it must be what the header claims, or
+    // the header's wrapped DEK belongs to another key and the result would not decrypt.
+    if (!r.keyName.equals(header.keyName()) || r.previousKeyVersion != header.keyVersion()) {
+      throw new DecryptionFailedException();
+    }
+    LOG.debug("rewrapped a data key of key {} from version {} to {}", r.keyName,
+        Integer.toUnsignedString(r.previousKeyVersion), Integer.toUnsignedString(r.keyVersion));
+    return r;
+  }
+
   private DataKey dataKeyFor(Header header, Map<String, String> context, byte[] canonical) {
     decryptLookups.increment();
-    return decryptCache.get(DecryptKey.of(header, canonical), k -> {
+    DecryptionKeyCache.Lookup<DataKey> found = lookUpDataKey(header, context, canonical);
+    if (ticker.read() - found.freshUntil() < 0) { // never memoise a key served within its grace
+      decryptMemo.set(new DecryptMemo(header.wrappedDek(), header.keyVersion(),
+          Map.copyOf(context), canonical, found.value(), found.freshUntil(), found.generation()));
+    }
+    return found.value();
+  }
+
+  private DecryptionKeyCache.Lookup<DataKey> lookUpDataKey(Header header,
+      Map<String, String> context, byte[] canonical) {
+    return decryptCache.lookup(DecryptKey.of(header, canonical), k -> {
       decryptLoads.increment();
       KeyserverStub.Unwrapped u = keyserver.decryptDataKey(header.wrappedDek(), context);
       // The header names the key and version; the keyserver says what the DEK was wrapped under.
@@ -324,6 +494,7 @@ public final class KeywardClient implements AutoCloseable {
   private EncryptionMaterial newEncryptionMaterial(EncryptKey k) {
     byte[] canonical = CanonicalContext.encode(k.context());
     encryptLoads.increment();
+    long expiresAt = ticker.read() + settings.dataKeyMaxAge().toNanos(); // before the call: safe
     KeyserverStub.Generated g = keyserver.generateDataKey(k.keyName(), k.context());
     byte[] header =
         Header.encodeMessage(g.keyName, g.keyVersion, g.wrappedDek, g.key.commitment());
@@ -332,7 +503,7 @@ public final class KeywardClient implements AutoCloseable {
     LOG.debug("new data key for key {} version {}", g.keyName,
         Integer.toUnsignedString(g.keyVersion));
     return new EncryptionMaterial(g.key, encrypter, g.keyName, g.keyVersion, g.wrappedDek,
-        canonical);
+        canonical, expiresAt);
   }
 
   private String defaultKeyName() {
@@ -363,8 +534,10 @@ public final class KeywardClient implements AutoCloseable {
   /** Stops the owned executor and channel; cached data keys are dropped. */
   @Override
   public void close() {
-    encryptCache.invalidateAll();
+    encryptCache.invalidateAll(); // also voids every thread's memo
     decryptCache.invalidateAll();
+    encryptMemo.remove();
+    decryptMemo.remove();
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
     }

@@ -8,6 +8,8 @@ import io.keyward.api.v1.DecryptDataKeyResponse;
 import io.keyward.api.v1.GenerateDataKeyRequest;
 import io.keyward.api.v1.GenerateDataKeyResponse;
 import io.keyward.api.v1.KeyServiceGrpc;
+import io.keyward.api.v1.RewrapDataKeyRequest;
+import io.keyward.api.v1.RewrapDataKeyResponse;
 import io.keyward.sdk.format.CanonicalContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +35,8 @@ import javax.crypto.spec.SecretKeySpec;
  * generate calls at a gate (to prove that concurrent misses coalesce).
  *
  * <p>Wrapped DEK: u8 name length, name, u32 version, 12-byte nonce, GCM(DEK) with AAD = those
- * leading bytes || canonical context. Every unwrap failure is INVALID_ARGUMENT, as the contract says.
+ * leading bytes || canonical context. Unwrap failures use the real keyserver's codes (see
+ * {@link #unwrap}).
  */
 final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
   enum Mode { UP, DOWN, HANG, GARBAGE }
@@ -47,6 +50,7 @@ final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
   private final List<StreamObserver<?>> hanging = new ArrayList<>();
   final AtomicInteger generateCalls = new AtomicInteger();
   final AtomicInteger decryptCalls = new AtomicInteger();
+  final AtomicInteger rewrapCalls = new AtomicInteger();
   volatile Mode mode = Mode.UP;
   volatile CountDownLatch generateGate;
   volatile CountDownLatch decryptGate;
@@ -141,7 +145,56 @@ final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
       response.onCompleted();
       return;
     }
-    byte[] w = request.getWrappedDataKey().toByteArray();
+    Opened o = unwrap(request.getWrappedDataKey().toByteArray(),
+        request.getEncryptionContextMap(), response);
+    if (o != null) {
+      response.onNext(DecryptDataKeyResponse.newBuilder()
+          .setPlaintextDataKey(ByteString.copyFrom(o.dek))
+          .setKeyName(o.name)
+          .setKeyVersion(o.version)
+          .build());
+      response.onCompleted();
+    }
+  }
+
+  @Override
+  public void rewrapDataKey(RewrapDataKeyRequest request,
+      StreamObserver<RewrapDataKeyResponse> response) {
+    rewrapCalls.incrementAndGet();
+    if (unusable(response)) {
+      return;
+    }
+    Opened o = unwrap(request.getWrappedDataKey().toByteArray(),
+        request.getEncryptionContextMap(), response);
+    if (o == null) {
+      return;
+    }
+    List<SecretKey> versions = keys.get(o.name);
+    int primary;
+    SecretKey primaryKey;
+    synchronized (versions) {
+      primary = versions.size();
+      primaryKey = versions.get(primary - 1);
+    }
+    response.onNext(RewrapDataKeyResponse.newBuilder()
+        .setWrappedDataKey(ByteString.copyFrom(
+            wrap(o.name, primary, primaryKey, o.dek, request.getEncryptionContextMap())))
+        .setKeyName(o.name)
+        .setKeyVersion(primary)
+        .setPreviousKeyVersion(o.version)
+        .build());
+    response.onCompleted();
+  }
+
+  /** An unwrapped DEK with the key name and version it was wrapped under. */
+  private record Opened(byte[] dek, String name, int version) {}
+
+  /**
+   * Opens a wrapped DEK as the real keyserver does: a malformed or unauthentic wrap is
+   * INVALID_ARGUMENT, a key or version it does not have NOT_FOUND, a version it may not use
+   * FAILED_PRECONDITION. Answers the call and returns null on failure.
+   */
+  private Opened unwrap(byte[] w, Map<String, String> context, StreamObserver<?> response) {
     Status invalid = Status.INVALID_ARGUMENT.withDescription("invalid wrapped data key");
     try {
       ByteBuffer b = ByteBuffer.wrap(w);
@@ -150,41 +203,40 @@ final class FakeKeyserver extends KeyServiceGrpc.KeyServiceImplBase {
       b.get(nameBytes);
       String name = new String(nameBytes, StandardCharsets.UTF_8);
       int version = b.getInt();
-      List<SecretKey> versions = keys.get(name);
-      SecretKey versionKey;
-      if (versions == null) {
+      if (nameLength == 0 || version < 1 || w.length != 1 + nameLength + 4 + 12 + 32 + 16) {
         response.onError(invalid.asRuntimeException());
-        return;
-      }
-      synchronized (versions) {
-        if (version < 1 || version > versions.size()) {
-          response.onError(invalid.asRuntimeException());
-          return;
-        }
-        versionKey = versions.get(version - 1);
+        return null;
       }
       if (denied.contains(name)) {
         response.onError(Status.PERMISSION_DENIED.asRuntimeException());
-        return;
+        return null;
+      }
+      List<SecretKey> versions = keys.get(name);
+      if (versions == null) {
+        response.onError(Status.NOT_FOUND.asRuntimeException());
+        return null;
+      }
+      SecretKey versionKey;
+      synchronized (versions) {
+        if (version > versions.size()) {
+          response.onError(Status.NOT_FOUND.asRuntimeException());
+          return null;
+        }
+        versionKey = versions.get(version - 1);
       }
       if (disabled.contains(name + "/" + version) || version < minVersion.getOrDefault(name, 1)) {
         response.onError(Status.FAILED_PRECONDITION.asRuntimeException());
-        return;
+        return null;
       }
       int prefix = 1 + nameLength + 4;
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.DECRYPT_MODE, versionKey, new GCMParameterSpec(128, w, prefix, 12));
       c.updateAAD(w, 0, prefix);
-      c.updateAAD(CanonicalContext.encode(request.getEncryptionContextMap()));
-      byte[] dek = c.doFinal(w, prefix + 12, w.length - prefix - 12);
-      response.onNext(DecryptDataKeyResponse.newBuilder()
-          .setPlaintextDataKey(ByteString.copyFrom(dek))
-          .setKeyName(name)
-          .setKeyVersion(version)
-          .build());
-      response.onCompleted();
+      c.updateAAD(CanonicalContext.encode(context));
+      return new Opened(c.doFinal(w, prefix + 12, w.length - prefix - 12), name, version);
     } catch (GeneralSecurityException | RuntimeException e) {
       response.onError(invalid.asRuntimeException());
+      return null;
     }
   }
 

@@ -9,7 +9,8 @@ public final class MessageDecrypter {
 
   /**
    * Checks the key commitment in constant time, then verifies and decrypts the message. The
-   * header and the canonical context are authenticated as AAD.
+   * header (except the key version and wrapped DEK, see {@link Header#associatedData}) and the
+   * canonical context are authenticated as AAD.
    *
    * @param header the parsed header of {@code ciphertext}, which must be a message header
    * @throws DecryptionFailedException on any failure, with no hint of its cause
@@ -24,7 +25,8 @@ public final class MessageDecrypter {
     }
     int body = h + AesGcm.NONCE_BYTES;
     byte[] out = new byte[ciphertext.length - body - AesGcm.TAG_BYTES];
-    AesGcm.open(key.messageKey(), ciphertext, h, ciphertext, h, canonicalContext, ciphertext,
+    byte[] aad = header.associatedData(canonicalContext);
+    AesGcm.open(key.messageKey(), ciphertext, h, aad, aad.length, null, ciphertext,
         body, ciphertext.length - body, out, 0);
     return out;
   }

@@ -1,5 +1,6 @@
 package io.keyward.sdk.aead;
 
+import io.keyward.sdk.format.Header;
 import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,8 +31,8 @@ public final class MessageEncrypter {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final DataKey key;
-  private final byte[] aad; // header || canonical context; the header is its prefix
-  private final int headerLength;
+  private final byte[] header;
+  private final byte[] aad;
   private final int noncePrefix;
   private final long maxMessages;
   private final long maxBytes;
@@ -49,10 +50,8 @@ public final class MessageEncrypter {
           "max bytes per data key must be 1.." + MAX_BYTES_PER_DEK + ", got " + maxBytes);
     }
     this.key = key;
-    this.headerLength = header.length;
-    this.aad = new byte[header.length + canonicalContext.length];
-    System.arraycopy(header, 0, aad, 0, header.length);
-    System.arraycopy(canonicalContext, 0, aad, header.length, canonicalContext.length);
+    this.header = header.clone();
+    this.aad = Header.associatedData(header, canonicalContext);
     this.noncePrefix = noncePrefix;
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
@@ -78,9 +77,9 @@ public final class MessageEncrypter {
     if (index < 0) {
       return null;
     }
-    byte[] out = new byte[headerLength + AesGcm.NONCE_BYTES + plaintext.length + AesGcm.TAG_BYTES];
-    System.arraycopy(aad, 0, out, 0, headerLength);
-    int n = headerLength;
+    byte[] out = new byte[header.length + AesGcm.NONCE_BYTES + plaintext.length + AesGcm.TAG_BYTES];
+    System.arraycopy(header, 0, out, 0, header.length);
+    int n = header.length;
     out[n] = (byte) (noncePrefix >>> 24);
     out[n + 1] = (byte) (noncePrefix >>> 16);
     out[n + 2] = (byte) (noncePrefix >>> 8);

@@ -54,8 +54,7 @@ public final class StreamDecryptingInputStream extends InputStream {
             - Header.COMMITMENT_BYTES)) {
       throw new DecryptionFailedException();
     }
-    byte[] aad = Arrays.copyOf(header.array(), header.length() + canonicalContext.length);
-    System.arraycopy(canonicalContext, 0, aad, header.length(), canonicalContext.length);
+    byte[] aad = header.associatedData(canonicalContext);
     return new StreamDecryptingInputStream(
         source, key.streamKey(header.salt()), aad, header.segmentSize());
   }

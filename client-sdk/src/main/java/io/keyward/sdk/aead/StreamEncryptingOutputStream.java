@@ -29,8 +29,7 @@ public final class StreamEncryptingOutputStream extends OutputStream {
       byte[] canonicalContext, int segmentSize) {
     this.sink = sink;
     this.segmentKey = segmentKey;
-    this.aad = Arrays.copyOf(header, header.length + canonicalContext.length);
-    System.arraycopy(canonicalContext, 0, aad, header.length, canonicalContext.length);
+    this.aad = Header.associatedData(header, canonicalContext);
     this.plain = new byte[segmentSize];
     this.sealed = new byte[segmentSize + AesGcm.TAG_BYTES];
   }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.keyward.sdk.KeyserverUnavailableException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,19 @@ public final class DecryptionKeyCache<K, V> {
   private final Ticker ticker;
   private final long maxAgeNanos;
   private final long graceNanos;
+  private final AtomicLong generation = new AtomicLong();
+
+  /**
+   * A value with the ticker time until which it is fresh, for a caller's own short-lived memo
+   * (see {@link #lookup}). {@code freshUntil} is in the past when the value was served within its
+   * grace: such a value must not be memoised.
+   */
+  public record Lookup<V>(V value, long freshUntil, long generation) {
+    @Override
+    public String toString() {
+      return "Lookup[REDACTED]";
+    }
+  }
 
   private static final class Entry<V> {
     final V value;
@@ -58,9 +72,20 @@ public final class DecryptionKeyCache<K, V> {
    *     within its grace exists
    */
   public V get(K key, Function<K, V> loader) {
+    return lookup(key, loader).value();
+  }
+
+  /**
+   * As {@link #get}, with the time until which the value is fresh and the cache's current
+   * generation. A memo may serve the value again without asking this cache while {@link
+   * #ticker()} reads before {@code freshUntil} and {@link #generation()} is unchanged; that is
+   * exactly as long as this cache would serve it without asking the keyserver.
+   */
+  public Lookup<V> lookup(K key, Function<K, V> loader) {
+    long gen = generation.get();
     Entry<V> e = cache.getIfPresent(key);
     if (e != null && ticker.read() - e.loadedAt < maxAgeNanos) {
-      return e.value;
+      return new Lookup<>(e.value, e.loadedAt + maxAgeNanos, gen);
     }
     RuntimeException[] failure = new RuntimeException[1];
     Entry<V> result = cache.asMap().compute(key, (k, current) -> {
@@ -85,7 +110,17 @@ public final class DecryptionKeyCache<K, V> {
     if (failure[0] != null) {
       throw failure[0];
     }
-    return result.value;
+    return new Lookup<>(result.value, result.loadedAt + maxAgeNanos, gen);
+  }
+
+  /** The time source that {@link Lookup#freshUntil()} refers to. */
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** Changes whenever every entry is dropped: a memo from an older generation is void. */
+  public long generation() {
+    return generation.get();
   }
 
   /**
@@ -98,6 +133,7 @@ public final class DecryptionKeyCache<K, V> {
   }
 
   public void invalidateAll() {
+    generation.incrementAndGet();
     cache.invalidateAll();
   }
 }

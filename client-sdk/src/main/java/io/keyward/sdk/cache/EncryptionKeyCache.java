@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -17,6 +18,7 @@ import java.util.function.Function;
  */
 public final class EncryptionKeyCache<K, V> {
   private final Cache<K, V> cache;
+  private final AtomicLong generation = new AtomicLong();
 
   /**
    * @param maxAge how long after its load a data key stops encrypting
@@ -78,8 +80,14 @@ public final class EncryptionKeyCache<K, V> {
     return result;
   }
 
+  /** Changes whenever every entry is dropped: a caller's memo from an older generation is void. */
+  public long generation() {
+    return generation.get();
+  }
+
   /** Drops every cached data key. */
   public void invalidateAll() {
+    generation.incrementAndGet();
     cache.invalidateAll();
   }
 }

@@ -105,6 +105,51 @@ public final class Header {
     return out.array();
   }
 
+  /**
+   * The associated data of every AES-GCM operation under this header (docs/ciphertext-format.md,
+   * "Associated data"): format version, algorithm, key-name length and key name, then the
+   * commitment (and, for a stream, segment size and salt), then the canonical context. The key
+   * version and the wrapped DEK (with its length) are left out on purpose, so that a rewrap can
+   * replace them without touching the payload: the keyserver authenticates the wrap itself, and
+   * the commitment ties the payload to exactly one DEK.
+   *
+   * <p>This is the one place where the SDK builds associated data.
+   */
+  public byte[] associatedData(byte[] canonicalContext) {
+    int prefix = 3 + nameLength;
+    int suffix = length - commitmentOffset;
+    byte[] aad = new byte[prefix + suffix + canonicalContext.length];
+    System.arraycopy(buf, 0, aad, 0, prefix);
+    System.arraycopy(buf, commitmentOffset, aad, prefix, suffix);
+    System.arraycopy(canonicalContext, 0, aad, prefix + suffix, canonicalContext.length);
+    return aad;
+  }
+
+  /** {@link #associatedData(byte[])} of an encoded header (from the {@code encode} methods). */
+  public static byte[] associatedData(byte[] encodedHeader, byte[] canonicalContext) {
+    return parse(encodedHeader).associatedData(canonicalContext);
+  }
+
+  /**
+   * A copy of this header with the key version and wrapped DEK replaced (a rewrap); every other
+   * byte, and so the associated data, is unchanged.
+   */
+  public byte[] withWrappedDek(int newKeyVersion, byte[] newWrappedDek) {
+    if (newKeyVersion == 0) {
+      throw new IllegalArgumentException("key version must be 1..2^32-1, got 0");
+    }
+    if (newWrappedDek.length == 0 || newWrappedDek.length > MAX_WRAPPED_DEK_BYTES) {
+      throw new IllegalArgumentException("wrapped data key must be 1.." + MAX_WRAPPED_DEK_BYTES
+          + " bytes, got " + newWrappedDek.length);
+    }
+    int versionOffset = 3 + nameLength;
+    int tail = length - commitmentOffset;
+    ByteBuffer out = ByteBuffer.allocate(versionOffset + 6 + newWrappedDek.length + tail);
+    out.put(buf, 0, versionOffset).putInt(newKeyVersion).putShort((short) newWrappedDek.length)
+        .put(newWrappedDek).put(buf, commitmentOffset, tail);
+    return out.array();
+  }
+
   /** Validates a key name as the header carries it: 1..255 bytes of well-formed UTF-8. */
   public static byte[] keyNameBytes(String keyName) {
     if (keyName == null) {
@@ -242,6 +287,10 @@ public final class Header {
 
   public int wrappedDekLength() {
     return wrappedLength;
+  }
+
+  public int commitmentOffset() {
+    return commitmentOffset;
   }
 
   public byte[] commitment() {
