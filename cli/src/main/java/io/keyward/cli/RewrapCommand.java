@@ -6,10 +6,9 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.keyward.cli.rewrap.PrimaryVersions;
 import io.keyward.cli.rewrap.RewrapResult;
 import io.keyward.cli.rewrap.Rewrapper;
-import io.keyward.cli.rewrap.Rewrappers;
+import io.keyward.cli.rewrap.SdkRewrapper;
 import io.keyward.sdk.DecryptionFailedException;
 import io.keyward.sdk.KeyVersionUnusableException;
 import io.keyward.sdk.KeywardClient;
@@ -113,7 +112,7 @@ final class RewrapCommand extends Verb {
     }
     boolean showProgress = progress == ProgressMode.always || (progress == ProgressMode.auto && root().context.interactive());
     try (KeyserverConnection ks = KeyserverConnection.open(global()); KeywardClient client = ks.client()) {
-      Rewrapper rewrapper = Rewrappers.forCurrentFormat(client, ks::keys, new PrimaryVersions(ks::admin));
+      Rewrapper rewrapper = new SdkRewrapper(client);
       Job job = new Job(rewrapper, ks, showProgress);
       currentJob = job;
       if (stdin) {
