@@ -44,7 +44,7 @@ find "$root"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -ex
 cacerts="$root/etc/ssl/certs/java/cacerts"
 keytool -importkeystore -noprompt -srckeystore "$cacerts" -srcstorepass changeit \
   -destkeystore "$work/cacerts" -deststoretype pkcs12 -deststorepass changeit \
-  -J-Dkeystore.pkcs12.macAlgorithm=NONE -J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE >/dev/null
+  -J-Dkeystore.pkcs12.macAlgorithm=NONE -J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE >/dev/null 2>&1
 install -m 0644 "$work/cacerts" "$cacerts"
 
 # Per-build noise that would change the digest: caches, logs, machine identity.
