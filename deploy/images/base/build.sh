@@ -5,8 +5,9 @@
 #
 #   deploy/images/base/build.sh [OUT_DIR]      (default: target/base-image under the repo root)
 #
-# Prints the image config digest at the end; deploy/images/base/base-image.digest pins it and
-# `verify` mode fails when a rebuilt image differs from the pin.
+# Prints the image config digest at the end; deploy/images/pom.xml pins it (keyward.base.digest)
+# and verify.sh refuses any other base. Built from the same Debian packages, the bytes are the
+# same (fixed timestamps, sorted entries, no random salts); new packages mean a new digest.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,6 +20,7 @@ export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1735689600}"
 
 [ "$(id -u)" = 0 ] || { echo "build.sh must run as root (debootstrap, chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "install debootstrap first: apt-get install -y debootstrap" >&2; exit 1; }
+command -v keytool >/dev/null || { echo "needs keytool (a JDK) on the build host" >&2; exit 1; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -36,6 +38,15 @@ rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/usr/share/doc
   "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/log/* "$root"/tmp/* \
   "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old
 find "$root"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
+# ca-certificates-java writes the JVM trust store as PKCS#12 with a random MAC salt, so no two
+# builds match. Rewrite it without MAC or encryption (the certificates are public): the same
+# certificates then give the same bytes. Uses the build host's keytool.
+cacerts="$root/etc/ssl/certs/java/cacerts"
+keytool -importkeystore -noprompt -srckeystore "$cacerts" -srcstorepass changeit \
+  -destkeystore "$work/cacerts" -deststoretype pkcs12 -deststorepass changeit \
+  -J-Dkeystore.pkcs12.macAlgorithm=NONE -J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE >/dev/null 2>&1
+install -m 0644 "$work/cacerts" "$cacerts"
+
 # Per-build noise that would change the digest: caches, logs, machine identity.
 rm -f "$root"/var/cache/ldconfig/aux-cache "$root"/var/lib/dbus/machine-id
 : > "$root/etc/machine-id"

@@ -59,10 +59,13 @@ class DeployManifestsTest {
   private static final Set<String> POD_SPEC_FIELDS = Set.of("containers", "initContainers", "volumes", "serviceAccountName",
       "automountServiceAccountToken", "securityContext", "terminationGracePeriodSeconds", "topologySpreadConstraints",
       "affinity", "nodeSelector", "tolerations", "priorityClassName", "hostNetwork", "restartPolicy", "dnsPolicy",
-      "imagePullSecrets");
+      "imagePullSecrets", "enableServiceLinks", "dnsConfig", "hostname", "subdomain", "schedulerName", "runtimeClassName",
+      "shareProcessNamespace", "preemptionPolicy", "os", "readinessGates", "hostAliases", "nodeName",
+      "activeDeadlineSeconds", "setHostnameAsFQDN");
   private static final Set<String> CONTAINER_FIELDS = Set.of("name", "image", "imagePullPolicy", "command", "args", "env",
       "envFrom", "ports", "startupProbe", "readinessProbe", "livenessProbe", "resources", "securityContext",
-      "volumeMounts", "workingDir", "restartPolicy", "lifecycle");
+      "volumeMounts", "workingDir", "restartPolicy", "lifecycle", "terminationMessagePath", "terminationMessagePolicy",
+      "resizePolicy", "stdin", "tty");
 
   /** Objects created at install time, outside kustomize (deploy/README.md, "Install"). */
   private static final Set<String> CREATED_AT_INSTALL = Set.of(
