@@ -49,7 +49,10 @@ final class HttpApi {
   /** What {@code /readyz} reports. */
   record Readiness(boolean ready, String status, String reason) {}
 
-  private final ObjectMapper mapper = new ObjectMapper();
+  // Trailing tokens and duplicate keys are errors: a body must mean exactly one thing.
+  private final ObjectMapper mapper = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private final Operations operations;
   private final SidecarMetrics metrics;
   private final Supplier<Readiness> readiness;

@@ -62,7 +62,12 @@ class MalformedInputTest {
         "{\"plaintext\": 1}", "{\"plaintext\": null}", "{\"key\": 7, \"plaintext\": \"AA==\"}",
         "{\"plaintext\": \"AA==\", \"context\": []}",
         "{\"plaintext\": \"AA==\", \"context\": {\"k\": 1}}",
-        "{\"plaintext\": \"AA==\", \"contxt\": {}}", "{\"plaintext\": \"AA==\"} trailing",
+        "{\"plaintext\": \"AA==\", \"contxt\": {}}",
+        "{\"key\": \"a-payments\", \"plaintext\": \"AA==\"} trailing",
+        "{\"key\": \"a-payments\", \"plaintext\": \"AA==\"} {}",
+        "{\"key\": \"a-payments\", \"plaintext\": \"AA==\", \"context\": {\"a\": \"1\", "
+            + "\"a\": \"2\"}}",
+        "{\"key\": \"a-payments\", \"key\": \"shared\", \"plaintext\": \"AA==\"}",
         "{\"plaintext\": \"AA==\", \"key\": \"a-payments\"")) {
       Reply r = f.post("/v1/encrypt", body);
       if (r.status() != 400 || !"malformed_request".equals(r.errorCode())) {
