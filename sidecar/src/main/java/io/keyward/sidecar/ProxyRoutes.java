@@ -11,10 +11,9 @@ import java.util.Optional;
  * starts its routes inside the sidecar process. The sidecar parses nothing of the {@code proxy:}
  * section beyond "a list of mappings"; the implementation validates and serves it.
  *
- * <p>Discovery: {@link SidecarLauncher#start(SidecarConfig)} loads the implementation with {@link
- * java.util.ServiceLoader} (a {@code META-INF/services/io.keyward.sidecar.ProxyRoutes} entry) when
- * the configuration has at least one route; with routes and no implementation, start-up fails.
- * {@link SidecarLauncher#start(SidecarConfig, ProxyRoutes)} passes one explicitly (tests).
+ * <p>{@link SidecarLauncher#start(SidecarConfig)} uses {@code proxy.FieldProxyRoutes} when the
+ * configuration has at least one route; {@link SidecarLauncher#start(SidecarConfig, ProxyRoutes)}
+ * takes another implementation (tests).
  */
 public interface ProxyRoutes {
 

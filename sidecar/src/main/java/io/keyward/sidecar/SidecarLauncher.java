@@ -1,5 +1,6 @@
 package io.keyward.sidecar;
 
+
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -12,6 +13,7 @@ import io.keyward.sdk.KeywardClient;
 import io.keyward.sdk.KeywardSettings;
 import io.keyward.sdk.TokenSource;
 import io.keyward.sdk.TokenSources;
+import io.keyward.sidecar.proxy.FieldProxyRoutes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -35,7 +37,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -111,18 +112,9 @@ public final class SidecarLauncher {
     }
   }
 
-  /**
-   * Starts with the {@link ProxyRoutes} found by {@link ServiceLoader}, if the configuration has
-   * proxy routes.
-   */
+  /** Starts the sidecar, with the transparent JSON-field proxy serving its {@code proxy:} routes. */
   public static Running start(SidecarConfig config) throws StartupException {
-    ProxyRoutes proxy = null;
-    if (!config.proxyRoutes().isEmpty()) {
-      proxy = ServiceLoader.load(ProxyRoutes.class).findFirst().orElseThrow(() ->
-          new StartupException("the configuration has proxy routes, but this build has no proxy"
-              + " (no io.keyward.sidecar.ProxyRoutes service)", null));
-    }
-    return start(config, proxy);
+    return start(config, config.proxyRoutes().isEmpty() ? null : new FieldProxyRoutes());
   }
 
   /**
