@@ -62,15 +62,9 @@ class DevStackTest {
       Path mintedFile = Files.writeString(dir.resolve("minted.token"), minted.out());
       assertEquals(0, cli.with("KEYWARD_TOKEN_FILE", mintedFile.toString()).run("keys", "list").code());
 
-      if (stack.sidecarUrl().isPresent()) {
-        assertEquals(stack.sidecarUrl().get(), env.get("KEYWARD_SIDECAR_URL"));
-        runCurlExample(banner, stack.envFile());
-      } else {
-        // Until the sidecar is wired in: reported, and the env file says so with an empty URL.
-        assertTrue(stack.sidecarProblem().orElseThrow().startsWith("not started"), banner);
-        assertTrue(banner.contains("sidecar         not started"), banner);
-        assertEquals("", env.get("KEYWARD_SIDECAR_URL"));
-      }
+      assertTrue(stack.sidecarUrl().isPresent(), () -> "sidecar did not start: " + stack.sidecarProblem() + "\n" + banner);
+      assertEquals(stack.sidecarUrl().get(), env.get("KEYWARD_SIDECAR_URL"));
+      runCurlExample(banner, stack.envFile());
 
       assertEquals(0, cli.run("keys", "rotate", "default").code());
       caBefore = Files.readAllBytes(stack.caCert());
