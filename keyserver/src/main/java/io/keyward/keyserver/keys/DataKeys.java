@@ -7,7 +7,6 @@ import io.keyward.keyserver.policy.Operation;
 import io.keyward.keyserver.store.KeyRecord;
 import io.keyward.keyserver.store.KeyVersionRecord;
 import io.keyward.keyserver.store.VersionState;
-import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,7 +21,6 @@ public final class DataKeys {
   private final KeyCatalog catalog;
   private final Authorizer authorizer;
   private final AutoRotation autoRotation;
-  private final SecureRandom random = new SecureRandom();
 
   /** A data key in plaintext and wrapped. {@code toString()} shows no key bytes. */
   public record IssuedDataKey(byte[] plaintext, byte[] wrapped, String keyName, int version) {
@@ -57,7 +55,7 @@ public final class DataKeys {
     KeyVersionRecord primary = requirePrimary(key);
     call.version(primary.version());
     byte[] dek = new byte[DATA_KEY_LENGTH];
-    random.nextBytes(dek);
+    Randomness.fill(dek);
     byte[] wrapped = SealedBlobs.seal(
         catalog.secret(key, primary), Purpose.DATA_KEY, keyName, primary.version(), dek, canonical);
     catalog.countDataKey(keyName, primary.version());

@@ -16,7 +16,6 @@ import io.keyward.keyserver.store.VersionState;
 import io.keyward.keyserver.store.WrappedSecret;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -42,7 +41,6 @@ public final class KeyCatalog {
   private final KeyStore store;
   private final RootKey rootKey;
   private final Clock clock;
-  private final SecureRandom random = new SecureRandom();
   private final Cache<String, KeyRecord> records;
   private final Cache<VersionId, VersionSecret> secrets;
   private final Map<VersionId, LongAdder> pendingCounts = new ConcurrentHashMap<>();
@@ -172,7 +170,7 @@ public final class KeyCatalog {
 
   private byte[] newSecret() {
     byte[] secret = new byte[VersionSecret.LENGTH];
-    random.nextBytes(secret);
+    Randomness.fill(secret);
     return secret;
   }
 

@@ -4,7 +4,6 @@ import io.keyward.keyserver.KeyserverException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -37,7 +36,6 @@ final class SealedBlobs {
   /** The one message for every blob that does not open, whatever the cause. */
   static final String INVALID_BLOB = "wrapped key or ciphertext is malformed or not valid for this key and context";
 
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(SealedBlobs::newCipher);
 
   enum Purpose {
@@ -70,7 +68,7 @@ final class SealedBlobs {
     ByteBuffer header = ByteBuffer.wrap(out);
     header.put(purpose.code).put((byte) name.length).put(name).putInt(version);
     byte[] saltAndNonce = new byte[SALT_LENGTH + NONCE_LENGTH];
-    RANDOM.nextBytes(saltAndNonce);
+    Randomness.fill(saltAndNonce);
     header.put(saltAndNonce);
     try {
       Cipher cipher = GCM.get();

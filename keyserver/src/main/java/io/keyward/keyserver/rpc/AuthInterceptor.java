@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,9 @@ public final class AuthInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    String requestId = UUID.randomUUID().toString();
+    // A request id needs uniqueness, not secrecy: no SecureRandom (and its lock) per call.
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    String requestId = new UUID(r.nextLong(), r.nextLong()).toString();
     String operation = call.getMethodDescriptor().getBareMethodName();
     String header = headers.get(AUTHORIZATION);
     WorkloadIdentity caller;
