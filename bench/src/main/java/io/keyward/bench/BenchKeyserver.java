@@ -2,6 +2,7 @@ package io.keyward.bench;
 
 import io.keyward.keyserver.KeyserverLauncher;
 import io.keyward.keyserver.config.ConfigException;
+import io.keyward.keyserver.config.LocalServerConfig;
 import io.keyward.keyserver.config.ServerConfig;
 import io.keyward.testing.TestCertificates;
 import io.keyward.testing.TestTokenIssuer;
@@ -61,26 +62,14 @@ final class BenchKeyserver implements AutoCloseable {
     TestTokenIssuer issuer = TestTokenIssuer.create(ISSUER);
     Path jwks = issuer.writeJwks(dir.resolve("jwks.json"));
     Path policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
-    String yaml = """
-        listen: 127.0.0.1:0
-        metricsListen: ""
-        tls:
-          certFile: %s
-          keyFile: %s
-        store: sqlite:%s
-        rootKey:
-          file: %s
-          createIfMissing: true
-        identity:
-          audience: keyward
-          issuers:
-            - issuer: %s
-              jwksFile: %s
-        policyFile: %s
-        shutdownGracePeriod: 5s
-        """.formatted(certificates.serverCert(), certificates.serverKey(), dir.resolve("keyward.db"),
-        dir.resolve("root.key"), ISSUER, jwks, policy);
-    Path configFile = Files.writeString(dir.resolve("keyward.yaml"), yaml);
+    Path configFile = LocalServerConfig.builder()
+        .tls(certificates.serverCert(), certificates.serverKey())
+        .store("sqlite:" + dir.resolve("keyward.db"))
+        .rootKeyFile(dir.resolve("root.key"))
+        .issuer(ISSUER, jwks)
+        .policyFile(policy)
+        .shutdownGracePeriod("5s")
+        .writeTo(dir.resolve("keyward.yaml"));
     // An empty environment: a KEYWARD_* variable of the developer's shell must not change the bench.
     ServerConfig config = ServerConfig.load(Optional.of(configFile), Map.of(), List.of());
     return new BenchKeyserver(KeyserverLauncher.start(config, Clock.systemUTC()), issuer, certificates);

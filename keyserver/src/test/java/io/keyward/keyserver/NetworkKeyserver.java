@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.keyward.api.v1.AdminServiceGrpc;
 import io.keyward.api.v1.CreateKeyRequest;
+import io.keyward.keyserver.config.LocalServerConfig;
 import io.keyward.keyserver.config.ServerConfig;
 import io.keyward.testing.TestCertificates;
 import io.keyward.testing.TestTokenIssuer;
@@ -109,25 +110,14 @@ public final class NetworkKeyserver implements AutoCloseable {
   }
 
   private void writeConfig(int listenPort) throws Exception {
-    Files.writeString(configFile, """
-        listen: 127.0.0.1:%d
-        metricsListen: ""
-        tls:
-          certFile: %s
-          keyFile: %s
-        store: sqlite:%s
-        rootKey:
-          file: %s
-          createIfMissing: true
-        identity:
-          audience: keyward
-          issuers:
-            - issuer: %s
-              jwksFile: %s
-        policyFile: %s
-        shutdownGracePeriod: 2s
-        """.formatted(listenPort, certificates.serverCert(), certificates.serverKey(), dir.resolve("keyward.db"),
-        dir.resolve("root.key"), TestKeyserver.ISSUER, dir.resolve("jwks.json"), dir.resolve("policy.yaml")));
+    LocalServerConfig.builder()
+        .listenPort(listenPort)
+        .tls(certificates.serverCert(), certificates.serverKey())
+        .store("sqlite:" + dir.resolve("keyward.db"))
+        .rootKeyFile(dir.resolve("root.key"))
+        .issuer(TestKeyserver.ISSUER, dir.resolve("jwks.json"))
+        .policyFile(dir.resolve("policy.yaml"))
+        .writeTo(configFile);
   }
 
   @Override

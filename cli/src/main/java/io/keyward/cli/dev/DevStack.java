@@ -13,6 +13,7 @@ import io.keyward.api.v1.GetKeyRequest;
 import io.keyward.api.v1.Key;
 import io.keyward.keyserver.KeyserverLauncher;
 import io.keyward.keyserver.config.ConfigException;
+import io.keyward.keyserver.config.LocalServerConfig;
 import io.keyward.keyserver.config.ServerConfig;
 import io.keyward.testing.TestCertificates;
 import io.keyward.testing.TestTokenIssuer;
@@ -124,29 +125,16 @@ public final class DevStack implements AutoCloseable {
       Files.writeString(policy, POLICY);
     }
     Path config = dir.resolve("keyward.yaml");
-    Files.writeString(config, """
-        # Written by `keyward dev` at each start; edit the data folder's files, not this one.
-        listen: 127.0.0.1:%d
-        metricsListen: ""
-        tls:
-          certFile: %s
-          keyFile: %s
-        store: sqlite:%s
-        rootKey:
-          file: %s
-          createIfMissing: true
-        identity:
-          audience: keyward
-          issuers:
-            - issuer: %s
-              jwksFile: %s
-        policyFile: %s
-        keys:
-          destroyMinWaitingPeriod: 0s
-          destroyDefaultWaitingPeriod: 24h
-        shutdownGracePeriod: 2s
-        """.formatted(options.keyserverPort(), tlsDir.resolve("server.pem"), tlsDir.resolve("server-key.pem"),
-        dir.resolve("keyward.db"), dir.resolve("root.key"), ISSUER, dir.resolve("jwks.json"), policy));
+    LocalServerConfig.builder()
+        .comment("Written by `keyward dev` at each start; edit the data folder's files, not this one.")
+        .listenPort(options.keyserverPort())
+        .tls(tlsDir.resolve("server.pem"), tlsDir.resolve("server-key.pem"))
+        .store("sqlite:" + dir.resolve("keyward.db"))
+        .rootKeyFile(dir.resolve("root.key"))
+        .issuer(ISSUER, dir.resolve("jwks.json"))
+        .policyFile(policy)
+        .destroyWaitingPeriods("0s", "24h")
+        .writeTo(config);
     ServerConfig serverConfig;
     try {
       // An empty environment: the developer's KEYWARD_* variables describe a client, not this server.
