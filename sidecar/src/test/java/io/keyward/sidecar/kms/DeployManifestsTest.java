@@ -50,9 +50,15 @@ class DeployManifestsTest {
     assertEquals("Pod", pod.path("kind").asText());
     assertEquals("kube-system", pod.path("metadata").path("namespace").asText());
     JsonNode container = pod.path("spec").path("containers").path(0);
-    List<String> command = new ArrayList<>();
-    container.path("command").forEach(n -> command.add(n.asText()));
-    assertEquals(List.of("keyward", "kms-plugin"), command.subList(0, 2));
+    // The sidecar image built by -Pimages carries the plugin; the command picks its main class.
+    assertEquals("ghcr.io/keyward/sidecar:0.1.0", container.path("image").asText());
+    List<String> entry = new ArrayList<>();
+    container.path("command").forEach(n -> entry.add(n.asText()));
+    assertEquals("java", entry.get(0));
+    assertEquals(KmsPluginMain.class.getName(), entry.get(entry.size() - 1));
+    assertTrue(entry.contains("-XX:MaxRAMPercentage=75"), entry.toString());
+    List<String> command = new ArrayList<>(List.of("java", "main"));
+    container.path("args").forEach(n -> command.add(n.asText()));
 
     String endpoint = config.path("resources").path(0).path("providers").path(0).path("kms").path("endpoint").asText();
     Path socket = Path.of(flag(command, "--socket"));
