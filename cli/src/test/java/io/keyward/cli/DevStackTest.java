@@ -66,6 +66,21 @@ class DevStackTest {
       assertEquals(stack.sidecarUrl().get(), env.get("KEYWARD_SIDECAR_URL"));
       runCurlExample(banner, stack.envFile());
 
+      // `encrypt/decrypt --sidecar-url` against the real sidecar, and its ciphertext opens
+      // through the keyserver path too (one format, whoever encrypts).
+      String sidecarUrl = env.get("KEYWARD_SIDECAR_URL");
+      CliRunner.Result viaSidecar = cli.runWithInput("through the sidecar",
+          "encrypt", "--sidecar-url", sidecarUrl, "--context", "app=demo");
+      assertEquals(0, viaSidecar.code(), viaSidecar::toString);
+      CliRunner.Result back = cli.runWithInput(viaSidecar.out().strip(),
+          "decrypt", "--sidecar-url", sidecarUrl, "--context", "app=demo");
+      assertEquals("through the sidecar", back.out(), back::toString);
+      assertEquals("through the sidecar",
+          workload.runWithInput(viaSidecar.out().strip(), "decrypt", "--context", "app=demo").out());
+      CliRunner.Result wrongContext = cli.runWithInput(viaSidecar.out().strip(),
+          "decrypt", "--sidecar-url", sidecarUrl, "--context", "app=other");
+      assertEquals(ExitCodes.FAILED, wrongContext.code(), wrongContext::toString);
+
       assertEquals(0, cli.run("keys", "rotate", "default").code());
       caBefore = Files.readAllBytes(stack.caCert());
       issuerBefore = Files.readAllBytes(stack.issuerKeyFile());
