@@ -48,12 +48,17 @@ final class VerifiedTokenCache {
             .build();
   }
 
-  static ByteBuffer digest(String token) {
+  // Every request digests its token: one MessageDigest per thread, not a provider lookup per call.
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JDK", e);
     }
+  });
+
+  static ByteBuffer digest(String token) {
+    return ByteBuffer.wrap(SHA256.get().digest(token.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The identity for a token verified earlier, unless that token has expired since. */
