@@ -69,6 +69,8 @@ final class BenchKeyserver implements AutoCloseable {
         .issuer(ISSUER, jwks)
         .policyFile(policy)
         .shutdownGracePeriod("5s")
+        // On, as in production: the h2load driver reads the per-code call counts from it.
+        .metricsListen("127.0.0.1:0")
         .writeTo(dir.resolve("keyward.yaml"));
     // An empty environment: a KEYWARD_* variable of the developer's shell must not change the bench.
     ServerConfig config = ServerConfig.load(Optional.of(configFile), Map.of(), List.of());
@@ -79,6 +81,11 @@ final class BenchKeyserver implements AutoCloseable {
     return running.grpcPort();
   }
 
+  /** The Prometheus endpoint's port. */
+  int metricsPort() {
+    return running.metricsPort().orElseThrow(() -> new IllegalStateException("metrics are off"));
+  }
+
   Path caCertificate() {
     return certificates.caCert();
   }
@@ -86,6 +93,11 @@ final class BenchKeyserver implements AutoCloseable {
   /** A projected service-account token of the bench workload (one hour). */
   String workloadToken() {
     return issuer.kubernetesToken(NAMESPACE, WORKLOAD);
+  }
+
+  /** A projected service-account token of any workload (one hour). */
+  String tokenFor(String namespace, String serviceAccount) {
+    return issuer.kubernetesToken(namespace, serviceAccount);
   }
 
   /** A token of the operator identity, allowed every admin operation. */

@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +62,8 @@ public final class KeyserverLoad {
   private static final Logger log = LoggerFactory.getLogger(KeyserverLoad.class);
   /** Wrapped data keys decrypted round robin in the DecryptDataKey phase. */
   static final int DECRYPT_POOL_SIZE = 1024;
+  /** The h2load executable, from nghttp2 ({@code apt-get install nghttp2-client}). */
+  static final String H2LOAD = "h2load";
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -135,17 +138,42 @@ public final class KeyserverLoad {
       createKey(channels.get(0), server.adminToken(), options.deadline());
       CallCredentials workload = bearer(server.workloadToken());
       List<GenerateDataKeyResponse> pool = generatePool(channels.get(0), workload, options.deadline());
-      ClosedLoop loop = new ClosedLoop(options.inFlight(), options.deadline().plusSeconds(5));
-      List<PhaseResult> phases = new ArrayList<>();
-      phases.add(loop.run(LoadReport.HEALTH, health(channels, options.deadline()), options.warmup(), options.duration()));
-      phases.add(loop.run(LoadReport.GENERATE, generate(channels, workload, options.deadline()),
-          options.warmup(), options.duration()));
-      phases.add(loop.run(LoadReport.DECRYPT, decrypt(channels, workload, options.deadline(), pool),
-          options.warmup(), options.duration()));
+      List<PhaseResult> phases = options.driver() == LoadOptions.Driver.H2LOAD
+          ? h2loadPhases(server, dir, options, pool.get(0))
+          : javaPhases(channels, workload, options, pool);
       return new LoadReport(options, phases, Instant.now());
     } finally {
       deleteRecursively(dir);
     }
+  }
+
+  private static List<PhaseResult> javaPhases(
+      Channels channels, CallCredentials workload, LoadOptions options, List<GenerateDataKeyResponse> pool)
+      throws InterruptedException {
+    ClosedLoop loop = new ClosedLoop(options.inFlight(), options.deadline().plusSeconds(5));
+    return List.of(
+        loop.run(LoadReport.HEALTH, health(channels, options.deadline()), options.warmup(), options.duration()),
+        loop.run(LoadReport.GENERATE, generate(channels, workload, options.deadline()),
+            options.warmup(), options.duration()),
+        loop.run(LoadReport.DECRYPT, decrypt(channels, workload, options.deadline(), pool),
+            options.warmup(), options.duration()));
+  }
+
+  /** The same three phases driven by h2load; the Java channels stay idle. */
+  private static List<PhaseResult> h2loadPhases(
+      BenchKeyserver server, Path dir, LoadOptions options, GenerateDataKeyResponse dataKey)
+      throws IOException, InterruptedException {
+    H2LoadPhase h2load = new H2LoadPhase(H2LOAD, server.port(), dir, options);
+    ServerCallCounts counts = new ServerCallCounts(server.metricsPort());
+    Optional<String> token = Optional.of(server.workloadToken());
+    String generate = KeyServiceGrpc.getGenerateDataKeyMethod().getFullMethodName();
+    String decrypt = KeyServiceGrpc.getDecryptDataKeyMethod().getFullMethodName();
+    return List.of(
+        h2load.run(LoadReport.HEALTH, HealthGrpc.getCheckMethod().getFullMethodName(),
+            HealthCheckRequest.getDefaultInstance(), Optional.empty(), GrpcOutcomes.answered(
+                HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build())),
+        h2load.run(LoadReport.GENERATE, generate, generateRequest(), token, GrpcOutcomes.answeredOk(counts, generate)),
+        h2load.run(LoadReport.DECRYPT, decrypt, decryptRequest(dataKey), token, GrpcOutcomes.answeredOk(counts, decrypt)));
   }
 
   private static ClosedLoop.Operation<HealthCheckResponse> health(Channels channels, Duration deadline) {
@@ -185,12 +213,7 @@ public final class KeyserverLoad {
 
   private static ClosedLoop.Operation<DecryptDataKeyResponse> decrypt(
       Channels channels, CallCredentials credentials, Duration deadline, List<GenerateDataKeyResponse> pool) {
-    List<DecryptDataKeyRequest> requests = pool.stream()
-        .map(k -> DecryptDataKeyRequest.newBuilder()
-            .setWrappedDataKey(k.getWrappedDataKey())
-            .putAllEncryptionContext(BenchKeyserver.CONTEXT)
-            .build())
-        .toList();
+    List<DecryptDataKeyRequest> requests = pool.stream().map(KeyserverLoad::decryptRequest).toList();
     List<KeyServiceGrpc.KeyServiceStub> stubs =
         channels.stubs(c -> KeyServiceGrpc.newStub(c).withCallCredentials(credentials));
     return new ClosedLoop.Operation<>() {
@@ -208,7 +231,14 @@ public final class KeyserverLoad {
     };
   }
 
-  private static GenerateDataKeyRequest generateRequest() {
+  private static DecryptDataKeyRequest decryptRequest(GenerateDataKeyResponse dataKey) {
+    return DecryptDataKeyRequest.newBuilder()
+        .setWrappedDataKey(dataKey.getWrappedDataKey())
+        .putAllEncryptionContext(BenchKeyserver.CONTEXT)
+        .build();
+  }
+
+  static GenerateDataKeyRequest generateRequest() {
     return GenerateDataKeyRequest.newBuilder()
         .setKeyName(BenchKeyserver.KEY)
         .putAllEncryptionContext(BenchKeyserver.CONTEXT)

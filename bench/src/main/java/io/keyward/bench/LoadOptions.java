@@ -16,6 +16,7 @@ public final class LoadOptions {
   static final String USAGE = """
       usage: KeyserverLoad [--in-flight N] [--warmup D] [--duration D] [--channels N]
                            [--deadline D] [--time-limit D] [--out FILE] [--data-dir DIR]
+                           [--driver java|h2load]
         --in-flight   calls in flight at every moment (default 64)
         --warmup      warm-up per phase, not measured (default 5s)
         --duration    measured time per phase (default 15s)
@@ -25,6 +26,9 @@ public final class LoadOptions {
         --out         also write the results as JSON to FILE
         --data-dir    where the keyserver's database (and its fsyncs) go, in a fresh
                       subfolder removed afterwards (default: the system temp folder)
+        --driver      java: the Java gRPC client in this JVM, checking every response
+                      (default); h2load: nghttp2's native load generator, ~10 us of CPU
+                      per call, outcomes checked through the server's per-code counts
       durations: 500ms, 15s, 2m or ISO-8601 (PT15S)""";
 
   private final int inFlight;
@@ -35,6 +39,10 @@ public final class LoadOptions {
   private final Duration timeLimit;
   private final Optional<Path> out;
   private final Optional<Path> dataDir;
+  private final Driver driver;
+
+  /** What sends the calls. */
+  public enum Driver { JAVA, H2LOAD }
 
   private LoadOptions(Builder b) {
     this.inFlight = b.inFlight;
@@ -47,6 +55,7 @@ public final class LoadOptions {
         : warmup.plus(duration).multipliedBy(3).plus(Duration.ofMinutes(2));
     this.out = b.out;
     this.dataDir = b.dataDir;
+    this.driver = b.driver;
   }
 
   public static Builder builder() {
@@ -82,6 +91,7 @@ public final class LoadOptions {
         case "--time-limit" -> b.timeLimit(duration(name, value));
         case "--out" -> b.out(Path.of(value));
         case "--data-dir" -> b.dataDir(Path.of(value));
+        case "--driver" -> b.driver(driver(name, value));
         default -> throw new IllegalArgumentException("unknown flag '" + name + "'");
       }
     }
@@ -112,9 +122,13 @@ public final class LoadOptions {
   /** The folder in which the keyserver's files are created; empty for the system temp folder. */
   public Optional<Path> dataDir() { return dataDir; }
 
+  /** What sends the calls: the Java gRPC client or h2load. */
+  public Driver driver() { return driver; }
+
   @Override
   public String toString() {
-    return "in-flight=" + inFlight + ", warmup=" + warmup + ", duration=" + duration + ", channels="
+    return "driver=" + driver.name().toLowerCase(Locale.ROOT) + ", in-flight=" + inFlight + ", warmup=" + warmup
+        + ", duration=" + duration + ", channels="
         + channels + ", deadline=" + deadline + ", time-limit=" + timeLimit
         + dataDir.map(d -> ", data-dir=" + d).orElse("");
   }
@@ -125,6 +139,14 @@ public final class LoadOptions {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + " must be a whole number, got '" + value + "'");
     }
+  }
+
+  static Driver driver(String flag, String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "java" -> Driver.JAVA;
+      case "h2load" -> Driver.H2LOAD;
+      default -> throw new IllegalArgumentException(flag + " must be java or h2load, got '" + value + "'");
+    };
   }
 
   static Duration duration(String flag, String value) {
@@ -160,6 +182,7 @@ public final class LoadOptions {
     private Duration timeLimit;
     private Optional<Path> out = Optional.empty();
     private Optional<Path> dataDir = Optional.empty();
+    private Driver driver = Driver.JAVA;
 
     private Builder() {}
 
@@ -212,7 +235,16 @@ public final class LoadOptions {
       return this;
     }
 
+    public Builder driver(Driver v) {
+      this.driver = Objects.requireNonNull(v, "driver");
+      return this;
+    }
+
     public LoadOptions build() {
+      if (driver == Driver.H2LOAD && inFlight % channels != 0) {
+        throw new IllegalArgumentException("with --driver h2load, in-flight (" + inFlight
+            + ") must be a multiple of channels (" + channels + "): h2load opens the same streams on every connection");
+      }
       return new LoadOptions(this);
     }
 

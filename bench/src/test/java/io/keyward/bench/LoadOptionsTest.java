@@ -48,4 +48,16 @@ class LoadOptionsTest {
     assertEquals("--out needs a value",
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(List.of("--out"))).getMessage());
   }
+
+  @Test
+  void driverIsJavaUnlessH2loadIsAsked() {
+    assertEquals(LoadOptions.Driver.JAVA, LoadOptions.parse(List.of()).driver());
+    assertEquals(LoadOptions.Driver.H2LOAD, LoadOptions.parse(List.of("--driver", "H2load")).driver());
+    IllegalArgumentException unknown =
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(List.of("--driver", "wrk")));
+    assertEquals("--driver must be java or h2load, got 'wrk'", unknown.getMessage());
+    // h2load opens the same number of streams on every connection
+    assertThrows(IllegalArgumentException.class,
+        () -> LoadOptions.parse(List.of("--driver", "h2load", "--in-flight", "63", "--channels", "2")));
+  }
 }

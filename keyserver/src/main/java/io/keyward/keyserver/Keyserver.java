@@ -14,6 +14,8 @@ import io.keyward.keyserver.keys.KeyAdministration;
 import io.keyward.keyserver.keys.KeyCatalog;
 import io.keyward.keyserver.keys.Maintenance;
 import io.keyward.keyserver.rootkey.RootKey;
+import io.keyward.keyserver.rpc.CallExecutors;
+import io.keyward.keyserver.rpc.CallWorkers;
 import io.keyward.keyserver.rpc.KeyserverServices;
 import io.keyward.keyserver.rpc.MetricsInterceptor;
 import io.keyward.keyserver.store.KeyStore;
@@ -43,6 +45,7 @@ public final class Keyserver implements AutoCloseable {
   private final Maintenance maintenance;
   private final Authorizer authorizer;
   private final ScheduledExecutorService background;
+  private final CallWorkers workers = new CallWorkers();
   private final KeyStore store;
   private final RootKey rootKey;
   private final AuditLog audit;
@@ -68,9 +71,11 @@ public final class Keyserver implements AutoCloseable {
     this.maintenance = new Maintenance(catalog, admin, autoRotation, authorizer);
     DataKeys dataKeys = new DataKeys(catalog, authorizer, autoRotation);
     KeyserverServices services =
-        new KeyserverServices(dataKeys, admin, authorizer, audit, b.tokenVerifier, b.clock);
+        new KeyserverServices(dataKeys, admin, authorizer, audit, b.tokenVerifier, b.clock, workers);
     MetricsInterceptor metrics = new MetricsInterceptor(b.meterRegistry);
     b.serverBuilder
+        .executor(workers)
+        .callExecutor(new CallExecutors(b.tokenVerifier))
         .addService(ServerInterceptors.intercept(services.keyService(), metrics))
         .addService(ServerInterceptors.intercept(services.adminService(), metrics))
         .addService(health.getHealthService());
@@ -123,6 +128,7 @@ public final class Keyserver implements AutoCloseable {
       server.shutdownNow();
     }
     background.shutdownNow();
+    workers.shutdown();
     maintenance.run();
     audit.close();
     store.close();

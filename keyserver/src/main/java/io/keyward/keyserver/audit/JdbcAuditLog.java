@@ -134,6 +134,28 @@ public final class JdbcAuditLog implements AuditLog {
     }
   }
 
+  /**
+   * Queues {@code event} and returns at once; the future completes on the writer thread when the
+   * batch holding the record is committed and synced. A full queue fails at once instead of
+   * waiting (the caller may be an I/O thread).
+   */
+  @Override
+  public CompletableFuture<Void> appendAsync(AuditEvent event) {
+    Objects.requireNonNull(event, "event");
+    Pending pending = new Pending(normalize(event));
+    if (closed || !queue.offer(pending) || (closed && queue.remove(pending))) {
+      return CompletableFuture.failedFuture(new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE));
+    }
+    return pending.done
+        .orTimeout(settings.appendTimeout().toNanos(), TimeUnit.NANOSECONDS)
+        .exceptionallyCompose(e -> CompletableFuture.failedFuture(
+            new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, unwrap(e))));
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
   @Override
   public List<AuditRecord> list(long afterSequence, int limit) {
     checkLimit(limit);

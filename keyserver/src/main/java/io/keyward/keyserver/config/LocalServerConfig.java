@@ -24,6 +24,7 @@ public final class LocalServerConfig {
   private String destroyDefaultWaitingPeriod;
   private String shutdownGracePeriod = "2s";
   private String header = "";
+  private String metricsListen = "";
 
   private LocalServerConfig() {}
 
@@ -80,6 +81,12 @@ public final class LocalServerConfig {
     return this;
   }
 
+  /** The Prometheus endpoint's {@code host:port} (port 0 picks a free one); off unless set. */
+  public LocalServerConfig metricsListen(String hostPort) {
+    this.metricsListen = Objects.requireNonNull(hostPort, "metricsListen");
+    return this;
+  }
+
   /** A comment written at the top of the file. */
   public LocalServerConfig comment(String text) {
     this.header = "# " + text + "\n";
@@ -100,7 +107,7 @@ public final class LocalServerConfig {
         """.formatted(destroyMinWaitingPeriod, destroyDefaultWaitingPeriod);
     return Files.writeString(file, header + """
         listen: 127.0.0.1:%d
-        metricsListen: ""
+        metricsListen: "%s"
         tls:
           certFile: %s
           keyFile: %s
@@ -115,7 +122,7 @@ public final class LocalServerConfig {
               jwksFile: %s
         policyFile: %s
         shutdownGracePeriod: %s
-        """.formatted(listenPort, certFile, keyFile, store, rootKeyFile, issuer, jwksFile, policyFile,
+        """.formatted(listenPort, metricsListen, certFile, keyFile, store, rootKeyFile, issuer, jwksFile, policyFile,
         shutdownGracePeriod) + keys);
   }
 }

@@ -10,4 +10,12 @@ public interface TokenVerifier {
    *     is for the server log (it never contains the token) and is never sent to the client
    */
   WorkloadIdentity verify(String bearerToken) throws TokenRejectedException;
+
+  /**
+   * Whether {@link #verify} would answer for this token from memory, without I/O (a JWKS fetch)
+   * or a signature check: it was verified before and has not expired. Never throws.
+   */
+  default boolean answersFromMemory(String bearerToken) {
+    return false;
+  }
 }

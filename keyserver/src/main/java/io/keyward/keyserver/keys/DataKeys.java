@@ -9,6 +9,7 @@ import io.keyward.keyserver.store.KeyVersionRecord;
 import io.keyward.keyserver.store.VersionState;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The workload operations: issue, unwrap and rewrap data keys; encrypt and decrypt small payloads.
@@ -45,6 +46,35 @@ public final class DataKeys {
     this.catalog = catalog;
     this.authorizer = authorizer;
     this.autoRotation = autoRotation;
+  }
+
+  /**
+   * Whether sealing under {@code keyName}'s primary version needs nothing but memory (no store
+   * read, no root-key call): such calls can run on an I/O thread.
+   */
+  public boolean sealsFromMemory(String keyName) {
+    return catalog.inMemory(keyName, OptionalInt.empty());
+  }
+
+  /** The same for unwrapping {@code wrapped} (and, for a rewrap, sealing it again under the primary). */
+  public boolean opensDataKeyFromMemory(byte[] wrapped, boolean sealsAgain) {
+    return opensFromMemory(wrapped, Purpose.DATA_KEY, sealsAgain);
+  }
+
+  /** The same for decrypting a {@code ciphertext} made by {@link #encrypt}. */
+  public boolean opensCiphertextFromMemory(byte[] ciphertext) {
+    return opensFromMemory(ciphertext, Purpose.CIPHERTEXT, false);
+  }
+
+  private boolean opensFromMemory(byte[] blob, Purpose purpose, boolean sealsAgain) {
+    SealedBlobs.Parsed parsed;
+    try {
+      parsed = SealedBlobs.parse(blob, purpose);
+    } catch (RuntimeException malformed) {
+      return true;
+    }
+    return catalog.inMemory(parsed.keyName(), OptionalInt.of(parsed.version()))
+        && (!sealsAgain || catalog.inMemory(parsed.keyName(), OptionalInt.empty()));
   }
 
   public IssuedDataKey generate(WorkloadIdentity caller, String keyName, Map<String, String> context, CallRecord call) {

@@ -20,6 +20,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -103,6 +105,19 @@ public final class KeyCatalog {
     }
     forget(name);
     return key(name);
+  }
+
+  /**
+   * Whether {@code version} of the key (its primary when empty) can be served from memory: record
+   * and secret both cached. When not, serving it reads the store (and may call the root key).
+   */
+  boolean inMemory(String name, OptionalInt version) {
+    KeyRecord key = records.getIfPresent(name);
+    if (key == null) {
+      return false;
+    }
+    Optional<KeyVersionRecord> wanted = version.isPresent() ? key.version(version.getAsInt()) : Optional.of(key.primary());
+    return wanted.isPresent() && secrets.getIfPresent(new VersionId(name, wanted.get().version())) != null;
   }
 
   /** Records a change made through this server so that the next read sees it. */

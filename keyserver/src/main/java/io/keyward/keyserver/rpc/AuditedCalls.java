@@ -6,14 +6,19 @@ import io.keyward.keyserver.audit.AuditLog;
 import io.keyward.keyserver.keys.CallRecord;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs one unary operation: performs it, appends the audit record (allowed or denied), and only
- * then replies. When the audit record cannot be written the caller gets UNAVAILABLE and no result
- * (fail closed).
+ * once the record is durable replies. When the audit record cannot be written the caller gets
+ * UNAVAILABLE and no result (fail closed).
+ *
+ * <p>The reply is sent from the audit log's completion, not by a thread waiting for it: a call
+ * holds no thread while its record waits for the group commit, and no thread has to be woken per
+ * call to send it.
  */
 final class AuditedCalls {
   private static final Logger log = LoggerFactory.getLogger(AuditedCalls.class);
@@ -36,20 +41,27 @@ final class AuditedCalls {
     } catch (RuntimeException e) {
       failure = e;
     }
+    AuditEvent event = new AuditEvent(clock.instant(), requestId, Optional.of(CallContext.caller().auditName()),
+        operation, record.keyName(), record.keyVersion(), failure == null ? "OK" : StatusMapper.outcome(failure));
+    T reply = result;
+    Throwable failed = failure;
+    CompletableFuture<Void> durable;
     try {
-      audit.append(new AuditEvent(clock.instant(), requestId, Optional.of(CallContext.caller().auditName()),
-          operation, record.keyName(), record.keyVersion(), failure == null ? "OK" : StatusMapper.outcome(failure)));
+      durable = audit.appendAsync(event);
     } catch (RuntimeException e) {
-      log.error("request {} {}: audit record not written; failing the call", requestId, operation, e);
-      responses.onError(io.grpc.Status.UNAVAILABLE
-          .withDescription("audit log unavailable; the result was withheld").asRuntimeException());
-      return;
+      durable = CompletableFuture.failedFuture(e);
     }
-    if (failure != null) {
-      responses.onError(StatusMapper.toStatus(failure, requestId).asRuntimeException());
-      return;
-    }
-    responses.onNext(result);
-    responses.onCompleted();
+    durable.whenComplete((ignored, auditError) -> {
+      if (auditError != null) {
+        log.error("request {} {}: audit record not written; failing the call", requestId, operation, auditError);
+        responses.onError(io.grpc.Status.UNAVAILABLE
+            .withDescription("audit log unavailable; the result was withheld").asRuntimeException());
+      } else if (failed != null) {
+        responses.onError(StatusMapper.toStatus(failed, requestId).asRuntimeException());
+      } else {
+        responses.onNext(reply);
+        responses.onCompleted();
+      }
+    });
   }
 }

@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,13 +49,13 @@ public final class AuthInterceptor implements ServerInterceptor {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     String requestId = new UUID(r.nextLong(), r.nextLong()).toString();
     String operation = call.getMethodDescriptor().getBareMethodName();
-    String header = headers.get(AUTHORIZATION);
     WorkloadIdentity caller;
     try {
-      if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      Optional<String> token = bearerToken(headers);
+      if (token.isEmpty()) {
         throw new TokenRejectedException("no bearer token");
       }
-      caller = verifier.verify(header.substring(BEARER.length()).trim());
+      caller = verifier.verify(token.get());
     } catch (TokenRejectedException e) {
       log.info("request {} {} rejected: {}", requestId, operation, e.getMessage());
       return reject(call, requestId, operation);
@@ -72,18 +73,34 @@ public final class AuthInterceptor implements ServerInterceptor {
     return Contexts.interceptCall(context, withRequestId, headers, next);
   }
 
-  private <Q, R> ServerCall.Listener<Q> reject(ServerCall<Q, R> call, String requestId, String operation) {
-    Status status = Status.UNAUTHENTICATED.withDescription("missing, invalid or expired bearer token");
-    try {
-      audit.append(new AuditEvent(clock.instant(), requestId, Optional.empty(), operation, Optional.empty(),
-          OptionalInt.empty(), "UNAUTHENTICATED"));
-    } catch (RuntimeException e) {
-      log.warn("request {} could not be audited", requestId, e);
-      status = Status.UNAVAILABLE.withDescription("audit log unavailable");
+  /** The token of an {@code authorization: Bearer ...} header, if the call has one. */
+  static Optional<String> bearerToken(Metadata headers) {
+    String header = headers.get(AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return Optional.empty();
     }
-    Metadata trailers = new Metadata();
-    trailers.put(REQUEST_ID, requestId);
-    call.close(status, trailers);
+    return Optional.of(header.substring(BEARER.length()).trim());
+  }
+
+  /** Closes the call with UNAUTHENTICATED once the attempt is audited (UNAVAILABLE if it cannot be). */
+  private <Q, R> ServerCall.Listener<Q> reject(ServerCall<Q, R> call, String requestId, String operation) {
+    CompletableFuture<Void> audited;
+    try {
+      audited = audit.appendAsync(new AuditEvent(clock.instant(), requestId, Optional.empty(), operation,
+          Optional.empty(), OptionalInt.empty(), "UNAUTHENTICATED"));
+    } catch (RuntimeException e) {
+      audited = CompletableFuture.failedFuture(e);
+    }
+    audited.whenComplete((ignored, error) -> {
+      Status status = Status.UNAUTHENTICATED.withDescription("missing, invalid or expired bearer token");
+      if (error != null) {
+        log.warn("request {} could not be audited", requestId, error);
+        status = Status.UNAVAILABLE.withDescription("audit log unavailable");
+      }
+      Metadata trailers = new Metadata();
+      trailers.put(REQUEST_ID, requestId);
+      call.close(status, trailers);
+    });
     return new ServerCall.Listener<>() {};
   }
 }

@@ -20,89 +20,96 @@ import java.util.Arrays;
 final class KeyServiceImpl extends KeyServiceGrpc.KeyServiceImplBase {
   private final DataKeys dataKeys;
   private final AuditedCalls calls;
+  private final Offload offload;
 
-  KeyServiceImpl(DataKeys dataKeys, AuditedCalls calls) {
+  KeyServiceImpl(DataKeys dataKeys, AuditedCalls calls, Offload offload) {
     this.dataKeys = dataKeys;
     this.calls = calls;
+    this.offload = offload;
   }
 
   @Override
   public void generateDataKey(GenerateDataKeyRequest request, StreamObserver<GenerateDataKeyResponse> responses) {
-    calls.run("GenerateDataKey", responses, call -> {
-      DataKeys.IssuedDataKey key = dataKeys.generate(
-          CallContext.caller(), request.getKeyName(), request.getEncryptionContextMap(), call);
-      try {
-        return GenerateDataKeyResponse.newBuilder()
-            .setPlaintextDataKey(ByteString.copyFrom(key.plaintext()))
-            .setWrappedDataKey(ByteString.copyFrom(key.wrapped()))
-            .setKeyName(key.keyName())
-            .setKeyVersion(key.version())
-            .build();
-      } finally {
-        Arrays.fill(key.plaintext(), (byte) 0);
-      }
-    });
+    offload.run(dataKeys.sealsFromMemory(request.getKeyName()), () ->
+      calls.run("GenerateDataKey", responses, call -> {
+        DataKeys.IssuedDataKey key = dataKeys.generate(
+            CallContext.caller(), request.getKeyName(), request.getEncryptionContextMap(), call);
+        try {
+          return GenerateDataKeyResponse.newBuilder()
+              .setPlaintextDataKey(ByteString.copyFrom(key.plaintext()))
+              .setWrappedDataKey(ByteString.copyFrom(key.wrapped()))
+              .setKeyName(key.keyName())
+              .setKeyVersion(key.version())
+              .build();
+        } finally {
+          Arrays.fill(key.plaintext(), (byte) 0);
+        }
+      }));
   }
 
   @Override
   public void decryptDataKey(DecryptDataKeyRequest request, StreamObserver<DecryptDataKeyResponse> responses) {
-    calls.run("DecryptDataKey", responses, call -> {
-      DataKeys.Opened key = dataKeys.decryptDataKey(
-          CallContext.caller(), request.getWrappedDataKey().toByteArray(), request.getEncryptionContextMap(), call);
-      try {
-        return DecryptDataKeyResponse.newBuilder()
-            .setPlaintextDataKey(ByteString.copyFrom(key.plaintext()))
-            .setKeyName(key.keyName())
-            .setKeyVersion(key.version())
-            .build();
-      } finally {
-        Arrays.fill(key.plaintext(), (byte) 0);
-      }
-    });
+    offload.run(dataKeys.opensDataKeyFromMemory(request.getWrappedDataKey().toByteArray(), false), () ->
+      calls.run("DecryptDataKey", responses, call -> {
+        DataKeys.Opened key = dataKeys.decryptDataKey(
+            CallContext.caller(), request.getWrappedDataKey().toByteArray(), request.getEncryptionContextMap(), call);
+        try {
+          return DecryptDataKeyResponse.newBuilder()
+              .setPlaintextDataKey(ByteString.copyFrom(key.plaintext()))
+              .setKeyName(key.keyName())
+              .setKeyVersion(key.version())
+              .build();
+        } finally {
+          Arrays.fill(key.plaintext(), (byte) 0);
+        }
+      }));
   }
 
   @Override
   public void rewrapDataKey(RewrapDataKeyRequest request, StreamObserver<RewrapDataKeyResponse> responses) {
-    calls.run("RewrapDataKey", responses, call -> {
-      DataKeys.Sealed sealed = dataKeys.rewrap(
-          CallContext.caller(), request.getWrappedDataKey().toByteArray(), request.getEncryptionContextMap(), call);
-      return RewrapDataKeyResponse.newBuilder()
-          .setWrappedDataKey(ByteString.copyFrom(sealed.blob()))
-          .setKeyName(sealed.keyName())
-          .setKeyVersion(sealed.version())
-          .setPreviousKeyVersion(sealed.previousVersion())
-          .build();
-    });
+    offload.run(dataKeys.opensDataKeyFromMemory(request.getWrappedDataKey().toByteArray(), true), () ->
+      calls.run("RewrapDataKey", responses, call -> {
+        DataKeys.Sealed sealed = dataKeys.rewrap(
+            CallContext.caller(), request.getWrappedDataKey().toByteArray(), request.getEncryptionContextMap(), call);
+        return RewrapDataKeyResponse.newBuilder()
+            .setWrappedDataKey(ByteString.copyFrom(sealed.blob()))
+            .setKeyName(sealed.keyName())
+            .setKeyVersion(sealed.version())
+            .setPreviousKeyVersion(sealed.previousVersion())
+            .build();
+      }));
   }
 
   @Override
   public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> responses) {
-    calls.run("Encrypt", responses, call -> {
-      DataKeys.Sealed sealed = dataKeys.encrypt(
-          CallContext.caller(), request.getKeyName(), request.getPlaintext().toByteArray(),
-          request.getEncryptionContextMap(), call);
-      return EncryptResponse.newBuilder()
-          .setCiphertext(ByteString.copyFrom(sealed.blob()))
-          .setKeyName(sealed.keyName())
-          .setKeyVersion(sealed.version())
-          .build();
-    });
+    offload.run(dataKeys.sealsFromMemory(request.getKeyName()), () ->
+      calls.run("Encrypt", responses, call -> {
+        DataKeys.Sealed sealed = dataKeys.encrypt(
+            CallContext.caller(), request.getKeyName(), request.getPlaintext().toByteArray(),
+            request.getEncryptionContextMap(), call);
+        return EncryptResponse.newBuilder()
+            .setCiphertext(ByteString.copyFrom(sealed.blob()))
+            .setKeyName(sealed.keyName())
+            .setKeyVersion(sealed.version())
+            .build();
+      }));
   }
 
   @Override
   public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> responses) {
-    calls.run("Decrypt", responses, call -> {
-      DataKeys.Opened opened = dataKeys.decrypt(
-          CallContext.caller(), request.getCiphertext().toByteArray(), request.getEncryptionContextMap(), call);
-      try {
-        return DecryptResponse.newBuilder()
-            .setPlaintext(ByteString.copyFrom(opened.plaintext()))
-            .setKeyName(opened.keyName())
-            .setKeyVersion(opened.version())
-            .build();
-      } finally {
-        Arrays.fill(opened.plaintext(), (byte) 0);
-      }
-    });
+    offload.run(dataKeys.opensCiphertextFromMemory(request.getCiphertext().toByteArray()), () ->
+      calls.run("Decrypt", responses, call -> {
+        DataKeys.Opened opened = dataKeys.decrypt(
+            CallContext.caller(), request.getCiphertext().toByteArray(), request.getEncryptionContextMap(), call);
+        try {
+          return DecryptResponse.newBuilder()
+              .setPlaintext(ByteString.copyFrom(opened.plaintext()))
+              .setKeyName(opened.keyName())
+              .setKeyVersion(opened.version())
+              .build();
+        } finally {
+          Arrays.fill(opened.plaintext(), (byte) 0);
+        }
+      }));
   }
 }

@@ -8,6 +8,7 @@ import io.keyward.keyserver.keys.Authorizer;
 import io.keyward.keyserver.keys.DataKeys;
 import io.keyward.keyserver.keys.KeyAdministration;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 
 /** Builds the two authenticated, audited gRPC services. The only public door into this package. */
 public final class KeyserverServices {
@@ -16,10 +17,10 @@ public final class KeyserverServices {
 
   public KeyserverServices(
       DataKeys dataKeys, KeyAdministration admin, Authorizer authorizer, AuditLog audit, TokenVerifier verifier,
-      Clock clock) {
+      Clock clock, Executor workers) {
     AuditedCalls calls = new AuditedCalls(audit, clock);
     AuthInterceptor auth = new AuthInterceptor(verifier, audit, clock);
-    this.keyService = ServerInterceptors.intercept(new KeyServiceImpl(dataKeys, calls), auth);
+    this.keyService = ServerInterceptors.intercept(new KeyServiceImpl(dataKeys, calls, new Offload(workers)), auth);
     this.adminService = ServerInterceptors.intercept(new AdminServiceImpl(admin, authorizer, audit, calls), auth);
   }
 

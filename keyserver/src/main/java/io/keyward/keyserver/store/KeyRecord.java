@@ -22,7 +22,12 @@ public record KeyRecord(
   }
 
   public Optional<KeyVersionRecord> version(int version) {
-    return versions.stream().filter(v -> v.version() == version).findFirst();
+    for (KeyVersionRecord v : versions) { // on every call's path: a loop, not a stream
+      if (v.version() == version) {
+        return Optional.of(v);
+      }
+    }
+    return Optional.empty();
   }
 
   public KeyVersionRecord primary() {
