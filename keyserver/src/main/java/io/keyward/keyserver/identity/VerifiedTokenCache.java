@@ -27,6 +27,8 @@ final class VerifiedTokenCache {
     this.maxAge = maxAge;
     this.cache =
         Caffeine.newBuilder()
+            // Housekeeping on the reading thread: read on I/O threads, it must not wake a pool thread.
+            .executor(Runnable::run)
             .maximumSize(maxEntries)
             .ticker(() -> nanos(clock.instant()))
             .expireAfter(new Expiry<ByteBuffer, WorkloadIdentity>() {

@@ -54,9 +54,12 @@ public final class KeyCatalog {
     this.rootKey = rootKey;
     this.clock = clock;
     Ticker ticker = () -> clock.millis() * 1_000_000L;
-    this.records = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(recordTtl).maximumSize(100_000).recordStats().build();
+    // Housekeeping on the reading thread: both are read on I/O threads, which must not wake a pool thread.
+    this.records = Caffeine.newBuilder().executor(Runnable::run).ticker(ticker).expireAfterWrite(recordTtl)
+        .maximumSize(100_000).recordStats().build();
     this.secrets =
         Caffeine.newBuilder()
+            .executor(Runnable::run)
             .maximumSize(100_000)
             .recordStats()
             .<VersionId, VersionSecret>removalListener((id, secret, cause) -> {
