@@ -97,6 +97,8 @@ public final class LoadReport {
     root.put("cores", Runtime.getRuntime().availableProcessors());
     root.put("java", Runtime.version().toString());
     Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("store", options.store().toString());
+    settings.put("replicas", options.replicas());
     settings.put("inFlight", options.inFlight());
     settings.put("warmupSeconds", options.warmup().toMillis() / 1000.0);
     settings.put("durationSeconds", options.duration().toMillis() / 1000.0);
