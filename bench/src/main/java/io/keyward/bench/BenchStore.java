@@ -9,6 +9,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,21 +25,31 @@ final class BenchStore implements AutoCloseable {
   private final String location;
   private final String adminJdbcUrl; // null for SQLite
   private final String database;
+  private final Optional<PostgresBackendCpu> backendCpu;
 
-  private BenchStore(String location, String adminJdbcUrl, String database) {
+  private BenchStore(String location, String adminJdbcUrl, String database, Optional<PostgresBackendCpu> backendCpu) {
     this.location = location;
     this.adminJdbcUrl = adminJdbcUrl;
     this.database = database;
+    this.backendCpu = backendCpu;
   }
 
   static BenchStore open(LoadOptions options, Path dir) throws SQLException {
     return options.store() == LoadOptions.Store.SQLITE
-        ? new BenchStore(sqliteLocation(dir), null, null)
+        ? new BenchStore(sqliteLocation(dir), null, null, Optional.empty())
         : createPostgres(options.postgresUrl());
   }
 
   static String sqliteLocation(Path dir) {
     return "sqlite:" + dir.resolve("keyward.db");
+  }
+
+  /**
+   * CPU nanoseconds used so far outside the keyserver's JVM by the database: PostgreSQL's
+   * backends when the server runs on this machine; -1 otherwise (SQLite runs inside the JVM).
+   */
+  long externalCpuNanos() {
+    return backendCpu.isPresent() ? backendCpu.get().getAsLong() : -1;
   }
 
   /** The {@code store:} value every keyserver of the run is configured with. */
@@ -74,7 +85,8 @@ final class BenchStore implements AutoCloseable {
       s.execute("CREATE DATABASE " + name);
     }
     log.info("created database {} for this run", name);
-    return new BenchStore(withDatabase(serverUrl, name), adminJdbcUrl, name);
+    return new BenchStore(withDatabase(serverUrl, name), adminJdbcUrl, name,
+        PostgresBackendCpu.open(adminJdbcUrl, name));
   }
 
   /** {@code url} naming {@code database} instead of the one it named (its parameters kept). */
@@ -99,6 +111,7 @@ final class BenchStore implements AutoCloseable {
     if (adminJdbcUrl == null) {
       return; // the SQLite file goes with the run's folder
     }
+    backendCpu.ifPresent(PostgresBackendCpu::close);
     try (Connection c = DriverManager.getConnection(adminJdbcUrl);
         Statement s = c.createStatement()) {
       s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");

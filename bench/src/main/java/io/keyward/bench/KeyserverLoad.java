@@ -137,7 +137,7 @@ public final class KeyserverLoad {
       createKey(channels.get(0), server.adminToken(), options.deadline());
       CallCredentials workload = bearer(server.workloadToken());
       List<GenerateDataKeyResponse> pool = generatePool(channels.get(0), workload, options.deadline());
-      ClosedLoop loop = new ClosedLoop(options.inFlight(), options.deadline().plusSeconds(5));
+      ClosedLoop loop = new ClosedLoop(options.inFlight(), options.deadline().plusSeconds(5), store::externalCpuNanos);
       List<PhaseResult> phases = new ArrayList<>();
       phases.add(loop.run(LoadReport.HEALTH, health(channels, options.deadline()), options.warmup(), options.duration()));
       phases.add(loop.run(LoadReport.GENERATE, generate(channels, workload, options.deadline()),
