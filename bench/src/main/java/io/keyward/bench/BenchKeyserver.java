@@ -10,15 +10,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A production-configured keyserver in a temporary folder: YAML configuration read by {@link
- * ServerConfig#load}, started by {@link KeyserverLauncher} (Netty, TLS, SQLite, file root key,
- * hash-chained audit with fsync, JWT verification against a JWKS file), listening on a free
- * loopback port.
+ * Production-configured keyservers in a temporary folder: YAML configuration read by {@link
+ * ServerConfig#load}, started by {@link KeyserverLauncher} (Netty, TLS, the run's store, file root
+ * key, hash-chained audit with durable commits, JWT verification against a JWKS file), each
+ * listening on a free loopback port. Several replicas share the store, certificates, root key,
+ * issuer and policy, as replicas behind one Service do; each has its own pool, caches and audit
+ * writer.
  */
 final class BenchKeyserver implements AutoCloseable {
   static final String ISSUER = "https://kubernetes.bench";
@@ -46,25 +49,37 @@ final class BenchKeyserver implements AutoCloseable {
             tenant: "{namespace}"
       """.formatted(ISSUER, NAMESPACE, WORKLOAD, KEY);
 
-  private final KeyserverLauncher.Running running;
+  private final List<KeyserverLauncher.Running> replicas;
   private final TestTokenIssuer issuer;
   private final TestCertificates certificates;
 
-  private BenchKeyserver(KeyserverLauncher.Running running, TestTokenIssuer issuer, TestCertificates certificates) {
-    this.running = running;
+  private BenchKeyserver(List<KeyserverLauncher.Running> replicas, TestTokenIssuer issuer,
+      TestCertificates certificates) {
+    this.replicas = replicas;
     this.issuer = issuer;
     this.certificates = certificates;
   }
 
-  /** Writes certificates, JWKS, policy and configuration into {@code dir} and starts the server. */
+  /** One keyserver on an SQLite file in {@code dir}. */
   static BenchKeyserver start(Path dir) throws IOException, ConfigException, KeyserverLauncher.StartupException {
+    return start(dir, BenchStore.sqliteLocation(dir), 1);
+  }
+
+  /**
+   * Writes certificates, JWKS, policy and configuration into {@code dir} and starts {@code
+   * replicas} servers on {@code store}, one after another (the first migrates the store, seeds
+   * the policy and the root-key check; the others find them). When one fails to start, those
+   * already running are closed.
+   */
+  static BenchKeyserver start(Path dir, String store, int replicas)
+      throws IOException, ConfigException, KeyserverLauncher.StartupException {
     TestCertificates certificates = TestCertificates.create(dir);
     TestTokenIssuer issuer = TestTokenIssuer.create(ISSUER);
     Path jwks = issuer.writeJwks(dir.resolve("jwks.json"));
     Path policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
     Path configFile = LocalServerConfig.builder()
         .tls(certificates.serverCert(), certificates.serverKey())
-        .store("sqlite:" + dir.resolve("keyward.db"))
+        .store(store)
         .rootKeyFile(dir.resolve("root.key"))
         .issuer(ISSUER, jwks)
         .policyFile(policy)
@@ -74,16 +89,31 @@ final class BenchKeyserver implements AutoCloseable {
         .writeTo(dir.resolve("keyward.yaml"));
     // An empty environment: a KEYWARD_* variable of the developer's shell must not change the bench.
     ServerConfig config = ServerConfig.load(Optional.of(configFile), Map.of(), List.of());
-    return new BenchKeyserver(KeyserverLauncher.start(config, Clock.systemUTC()), issuer, certificates);
+    List<KeyserverLauncher.Running> started = new ArrayList<>(replicas);
+    try {
+      for (int i = 0; i < replicas; i++) {
+        started.add(KeyserverLauncher.start(config, Clock.systemUTC())); // port 0: each its own port
+      }
+    } catch (KeyserverLauncher.StartupException | RuntimeException e) {
+      closeAll(started);
+      throw e;
+    }
+    return new BenchKeyserver(List.copyOf(started), issuer, certificates);
   }
 
+  /** The gRPC port of the first replica (the only one of a single-server run). */
   int port() {
-    return running.grpcPort();
+    return replicas.get(0).grpcPort();
   }
 
-  /** The Prometheus endpoint's port. */
+  /** The gRPC port of each replica. */
+  List<Integer> ports() {
+    return replicas.stream().map(KeyserverLauncher.Running::grpcPort).toList();
+  }
+
+  /** The Prometheus endpoint's port of the first replica. */
   int metricsPort() {
-    return running.metricsPort().orElseThrow(() -> new IllegalStateException("metrics are off"));
+    return replicas.get(0).metricsPort().orElseThrow(() -> new IllegalStateException("metrics are off"));
   }
 
   Path caCertificate() {
@@ -107,6 +137,12 @@ final class BenchKeyserver implements AutoCloseable {
 
   @Override
   public void close() {
-    running.close();
+    closeAll(replicas);
+  }
+
+  private static void closeAll(List<KeyserverLauncher.Running> servers) {
+    for (KeyserverLauncher.Running server : servers) {
+      server.close();
+    }
   }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -38,10 +39,17 @@ final class ClosedLoop {
 
   private final int inFlight;
   private final Duration drainLimit;
+  private final LongSupplier databaseCpu;
 
-  ClosedLoop(int inFlight, Duration drainLimit) {
+  /** @param databaseCpu CPU nanoseconds the database used so far outside this process, -1 when unknown */
+  ClosedLoop(int inFlight, Duration drainLimit, LongSupplier databaseCpu) {
     this.inFlight = inFlight;
     this.drainLimit = drainLimit;
+    this.databaseCpu = databaseCpu;
+  }
+
+  ClosedLoop(int inFlight, Duration drainLimit) {
+    this(inFlight, drainLimit, () -> -1);
   }
 
   /**
@@ -59,13 +67,13 @@ final class ClosedLoop {
     long warmEnd = start + warmup.toNanos();
     long end = warmEnd + measure.toNanos();
     long measureStart = warmup.isZero() ? start : -1;
-    CpuSnapshot cpuStart = warmup.isZero() ? CpuSnapshot.take() : null;
+    CpuSnapshot cpuStart = warmup.isZero() ? CpuSnapshot.take(databaseCpu) : null;
     long sequence = 0;
     for (long now = start; now - end < 0; now = System.nanoTime()) {
       if (measureStart < 0 && now - warmEnd >= 0) {
         recorder.getIntervalHistogram(); // drop what the warm-up recorded
         measureStart = now;
-        cpuStart = CpuSnapshot.take();
+        cpuStart = CpuSnapshot.take(databaseCpu);
       }
       if (permits.tryAcquire(POLL_NANOS, TimeUnit.NANOSECONDS)) {
         start(operation, sequence++, recorder, errors, permits);
@@ -73,9 +81,10 @@ final class ClosedLoop {
     }
     Histogram measured = recorder.getIntervalHistogram();
     long measureEnd = System.nanoTime();
-    CpuSnapshot cpuEnd = CpuSnapshot.take();
+    CpuSnapshot cpuEnd = CpuSnapshot.take(databaseCpu);
     long cpu = cpuStart == null ? -1 : cpuEnd.processSince(cpuStart);
     long keyserverCpu = cpuStart == null ? -1 : cpuEnd.keyserverSince(cpuStart);
+    long dbCpu = cpuStart == null ? -1 : cpuEnd.databaseSince(cpuStart);
     if (measureStart < 0) {
       measureStart = warmEnd;
     }
@@ -86,7 +95,8 @@ final class ClosedLoop {
     }
     Map<String, Long> errorCounts = new TreeMap<>();
     errors.forEach((code, count) -> errorCounts.put(code, count.sum()));
-    return PhaseResult.of(name, measured, Duration.ofNanos(measureEnd - measureStart), cpu, keyserverCpu, errorCounts);
+    return PhaseResult.of(name, measured, Duration.ofNanos(measureEnd - measureStart), cpu, keyserverCpu, dbCpu,
+        errorCounts);
   }
 
   private static <R> void start(

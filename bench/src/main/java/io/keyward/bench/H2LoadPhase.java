@@ -71,9 +71,9 @@ final class H2LoadPhase {
     H2LoadCommand measured = new H2LoadCommand(executable, "127.0.0.1", port, grpcMethod, requestFile, bearerToken,
         options.channels(), options.inFlight(), options.duration(), Optional.of(logFile));
     check.before();
-    CpuSnapshot start = CpuSnapshot.take();
+    CpuSnapshot start = CpuSnapshot.take(() -> -1); // SQLite: no database process
     Finished run = execute(measured);
-    CpuSnapshot end = CpuSnapshot.take();
+    CpuSnapshot end = CpuSnapshot.take(() -> -1);
     H2LoadOutput output = H2LoadOutput.parse(run.stdout(), logFile, MAX_TRACKED_MICROS);
     Map<String, Long> errors = new TreeMap<>(output.transportErrors());
     check.errors(output).forEach((code, n) -> errors.merge(code, n, Long::sum));
@@ -84,7 +84,7 @@ final class H2LoadPhase {
     long driverNanos = driverCpuNanos(run.stdout());
     long combinedNanos = serverNanos < 0 || driverNanos < 0 ? -1 : serverNanos + driverNanos;
     return PhaseResult.of(name, output.latencyMicros(), options.duration(), combinedNanos,
-        end.keyserverSince(start), errors);
+        end.keyserverSince(start), -1, errors); // SQLite only: no database process
   }
 
   private record Finished(String stdout, int exitCode) {}

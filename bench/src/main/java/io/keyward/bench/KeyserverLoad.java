@@ -48,11 +48,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Load driver for the keyserver: starts a real one (the production launcher: TLS, SQLite, file
- * root key, durable hash-chained audit, JWT verification) on a loopback port, then drives three
- * phases over TLS with exactly N calls in flight: the plain gRPC health check, GenerateDataKey and
- * DecryptDataKey (both with a real JWT, authorized by policy and audited). Each phase warms up,
- * then measures ops/s and latency percentiles.
+ * Load driver for the keyserver: starts real ones (the production launcher: TLS, file root key,
+ * durable hash-chained audit, JWT verification) on loopback ports, one on an SQLite file or
+ * several replicas on one fresh PostgreSQL database, then drives three phases over TLS with
+ * exactly N calls in flight, spread over the replicas: the plain gRPC health check,
+ * GenerateDataKey and DecryptDataKey (both with a real JWT, authorized by policy and audited).
+ * Each phase warms up, then measures ops/s and latency percentiles.
  *
  * <p>Exit codes of {@link #main}: 0 when every call succeeded (whether or not the performance
  * targets were met: they are reported, not enforced), 1 when any call failed, 2 for bad flags,
@@ -132,15 +133,16 @@ public final class KeyserverLoad {
     Path dir = options.dataDir().isPresent()
         ? Files.createTempDirectory(Files.createDirectories(options.dataDir().get()), "keyward-bench")
         : Files.createTempDirectory("keyward-bench");
-    try (BenchKeyserver server = BenchKeyserver.start(dir);
+    try (BenchStore store = BenchStore.open(options, dir);
+        BenchKeyserver server = BenchKeyserver.start(dir, store.location(), options.replicas());
         Channels channels = Channels.open(server, options.channels())) {
-      log.info("keyserver on 127.0.0.1:{}; {}", server.port(), options);
+      log.info("keyservers on 127.0.0.1 ports {} over {}; {}", server.ports(), store, options);
       createKey(channels.get(0), server.adminToken(), options.deadline());
       CallCredentials workload = bearer(server.workloadToken());
       List<GenerateDataKeyResponse> pool = generatePool(channels.get(0), workload, options.deadline());
       List<PhaseResult> phases = options.driver() == LoadOptions.Driver.H2LOAD
           ? h2loadPhases(server, dir, options, pool.get(0))
-          : javaPhases(channels, workload, options, pool);
+          : javaPhases(channels, workload, options, pool, store);
       return new LoadReport(options, phases, Instant.now());
     } finally {
       deleteRecursively(dir);
@@ -148,9 +150,9 @@ public final class KeyserverLoad {
   }
 
   private static List<PhaseResult> javaPhases(
-      Channels channels, CallCredentials workload, LoadOptions options, List<GenerateDataKeyResponse> pool)
-      throws InterruptedException {
-    ClosedLoop loop = new ClosedLoop(options.inFlight(), options.deadline().plusSeconds(5));
+      Channels channels, CallCredentials workload, LoadOptions options, List<GenerateDataKeyResponse> pool,
+      BenchStore store) throws InterruptedException {
+    ClosedLoop loop = new ClosedLoop(options.inFlight(), options.deadline().plusSeconds(5), store::externalCpuNanos);
     return List.of(
         loop.run(LoadReport.HEALTH, health(channels, options.deadline()), options.warmup(), options.duration()),
         loop.run(LoadReport.GENERATE, generate(channels, workload, options.deadline()),
@@ -308,7 +310,10 @@ public final class KeyserverLoad {
     }
   }
 
-  /** TLS channels to the bench keyserver, trusting only its test CA. */
+  /**
+   * TLS channels to the bench keyservers, trusting only their test CA; channel i goes to replica
+   * i mod N, so round robin over the channels is round robin over the replicas.
+   */
   private static final class Channels implements AutoCloseable {
     private final List<ManagedChannel> channels;
     private final EventLoopGroup group;
@@ -325,9 +330,10 @@ public final class KeyserverLoad {
       EventLoopGroup group = new MultiThreadIoEventLoopGroup(count,
           new DefaultThreadFactory(CpuSnapshot.CLIENT_PREFIX + "-io", true),
           epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+      List<Integer> ports = server.ports();
       List<ManagedChannel> list = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        list.add(NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        list.add(NettyChannelBuilder.forAddress("127.0.0.1", ports.get(i % ports.size()))
             .eventLoopGroup(group)
             .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .sslContext(GrpcSslContexts.forClient().trustManager(server.caCertificate().toFile()).build())

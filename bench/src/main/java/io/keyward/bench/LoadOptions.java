@@ -13,23 +13,53 @@ import java.util.Optional;
  * command-line flags with {@link #parse(List)}.
  */
 public final class LoadOptions {
+  /** Where a PostgreSQL run creates its database unless told otherwise: the machine's server. */
+  public static final String DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
   static final String USAGE = """
       usage: KeyserverLoad [--in-flight N] [--warmup D] [--duration D] [--channels N]
                            [--deadline D] [--time-limit D] [--out FILE] [--data-dir DIR]
+                           [--store sqlite|postgresql] [--postgres-url URL] [--replicas N]
                            [--driver java|h2load]
-        --in-flight   calls in flight at every moment (default 64)
-        --warmup      warm-up per phase, not measured (default 5s)
-        --duration    measured time per phase (default 15s)
-        --channels    TLS connections the calls are spread over (default 2)
-        --deadline    deadline of every call (default 10s)
-        --time-limit  the whole run stops after this (default: 3 x (warmup + duration) + 2m)
-        --out         also write the results as JSON to FILE
-        --data-dir    where the keyserver's database (and its fsyncs) go, in a fresh
-                      subfolder removed afterwards (default: the system temp folder)
-        --driver      java: the Java gRPC client in this JVM, checking every response
-                      (default); h2load: nghttp2's native load generator, ~10 us of CPU
-                      per call, outcomes checked through the server's per-code counts
-      durations: 500ms, 15s, 2m or ISO-8601 (PT15S)""";
+        --in-flight     calls in flight at every moment (default 64)
+        --warmup        warm-up per phase, not measured (default 5s)
+        --duration      measured time per phase (default 15s)
+        --channels      TLS connections the calls are spread over (default 2); channel i
+                        goes to replica i mod N, like a Service in front of the replicas
+        --deadline      deadline of every call (default 10s)
+        --time-limit    the whole run stops after this (default: 3 x (warmup + duration) + 2m)
+        --out           also write the results as JSON to FILE
+        --data-dir      where the keyserver's files (SQLite database, root key, certificates)
+                        go, in a fresh subfolder removed afterwards (default: system temp)
+        --store         sqlite (default: one keyserver, one file) or postgresql
+        --postgres-url  the PostgreSQL server on which the run creates a fresh database and
+                        drops it afterwards; the database in the URL is only connected to for
+                        that (default %s)
+        --replicas      keyservers started on the one store (default 1; more needs postgresql)
+        --driver        java: the Java gRPC client in this JVM, checking every response
+                        (default); h2load: nghttp2's native load generator, ~10 us of CPU
+                        per call, outcomes checked through the server's per-code counts
+                        (one keyserver on SQLite only)
+      durations: 500ms, 15s, 2m or ISO-8601 (PT15S)""".formatted(DEFAULT_POSTGRES_URL);
+
+  /** The keyserver's store in a run. */
+  public enum Store {
+    SQLITE,
+    POSTGRESQL;
+
+    static Store parse(String value) {
+      return switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "sqlite" -> SQLITE;
+        case "postgresql", "postgres" -> POSTGRESQL;
+        default -> throw new IllegalArgumentException("--store must be sqlite or postgresql, got '" + value + "'");
+      };
+    }
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   private final int inFlight;
   private final Duration warmup;
@@ -39,6 +69,9 @@ public final class LoadOptions {
   private final Duration timeLimit;
   private final Optional<Path> out;
   private final Optional<Path> dataDir;
+  private final Store store;
+  private final String postgresUrl;
+  private final int replicas;
   private final Driver driver;
 
   /** What sends the calls. */
@@ -55,6 +88,9 @@ public final class LoadOptions {
         : warmup.plus(duration).multipliedBy(3).plus(Duration.ofMinutes(2));
     this.out = b.out;
     this.dataDir = b.dataDir;
+    this.store = b.store;
+    this.postgresUrl = b.postgresUrl != null ? b.postgresUrl : DEFAULT_POSTGRES_URL;
+    this.replicas = b.replicas;
     this.driver = b.driver;
   }
 
@@ -91,6 +127,9 @@ public final class LoadOptions {
         case "--time-limit" -> b.timeLimit(duration(name, value));
         case "--out" -> b.out(Path.of(value));
         case "--data-dir" -> b.dataDir(Path.of(value));
+        case "--store" -> b.store(Store.parse(value));
+        case "--postgres-url" -> b.postgresUrl(value);
+        case "--replicas" -> b.replicas(integer(name, value));
         case "--driver" -> b.driver(driver(name, value));
         default -> throw new IllegalArgumentException("unknown flag '" + name + "'");
       }
@@ -125,12 +164,24 @@ public final class LoadOptions {
   /** What sends the calls: the Java gRPC client or h2load. */
   public Driver driver() { return driver; }
 
+  /** The store every keyserver of the run uses. */
+  public Store store() { return store; }
+
+  /**
+   * The PostgreSQL server (and the database to connect to) on which a {@link Store#POSTGRESQL}
+   * run creates its own database; {@link #DEFAULT_POSTGRES_URL} unless set.
+   */
+  public String postgresUrl() { return postgresUrl; }
+
+  /** Keyservers started on the one store; the channels are spread over them round robin. */
+  public int replicas() { return replicas; }
+
   @Override
   public String toString() {
-    return "driver=" + driver.name().toLowerCase(Locale.ROOT) + ", in-flight=" + inFlight + ", warmup=" + warmup
-        + ", duration=" + duration + ", channels="
-        + channels + ", deadline=" + deadline + ", time-limit=" + timeLimit
-        + dataDir.map(d -> ", data-dir=" + d).orElse("");
+    return "driver=" + driver.name().toLowerCase(Locale.ROOT) + ", store=" + store + ", replicas=" + replicas
+        + ", in-flight=" + inFlight + ", warmup=" + warmup
+        + ", duration=" + duration + ", channels=" + channels + ", deadline=" + deadline
+        + ", time-limit=" + timeLimit + dataDir.map(d -> ", data-dir=" + d).orElse("");
   }
 
   static int integer(String flag, String value) {
@@ -182,15 +233,15 @@ public final class LoadOptions {
     private Duration timeLimit;
     private Optional<Path> out = Optional.empty();
     private Optional<Path> dataDir = Optional.empty();
+    private Store store = Store.SQLITE;
+    private String postgresUrl;
+    private int replicas = 1;
     private Driver driver = Driver.JAVA;
 
     private Builder() {}
 
     public Builder inFlight(int v) {
-      if (v < 1 || v > 10_000) {
-        throw new IllegalArgumentException("in-flight must be within 1..10000, got " + v);
-      }
-      this.inFlight = v;
+      this.inFlight = within("in-flight", v, 10_000);
       return this;
     }
 
@@ -208,10 +259,7 @@ public final class LoadOptions {
     }
 
     public Builder channels(int v) {
-      if (v < 1 || v > 64) {
-        throw new IllegalArgumentException("channels must be within 1..64, got " + v);
-      }
-      this.channels = v;
+      this.channels = within("channels", v, 64);
       return this;
     }
 
@@ -240,12 +288,53 @@ public final class LoadOptions {
       return this;
     }
 
+    public Builder store(Store v) {
+      this.store = Objects.requireNonNull(v, "store");
+      return this;
+    }
+
+    /** Checked for its form here; whether the server answers is found out when the run starts. */
+    public Builder postgresUrl(String v) {
+      this.postgresUrl = BenchStore.checkPostgresUrl(v);
+      return this;
+    }
+
+    public Builder replicas(int v) {
+      this.replicas = within("replicas", v, 16);
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException for combinations that cannot run: several replicas or a
+     *     PostgreSQL URL on SQLite, or channels that cannot be shared evenly between the replicas
+     */
     public LoadOptions build() {
+      if (store == Store.SQLITE && replicas > 1) {
+        throw new IllegalArgumentException("--replicas " + replicas
+            + " needs --store postgresql: an SQLite file serves one keyserver");
+      }
+      if (store == Store.SQLITE && postgresUrl != null) {
+        throw new IllegalArgumentException("--postgres-url is only used with --store postgresql");
+      }
+      if (channels % replicas != 0) {
+        throw new IllegalArgumentException("--channels must be a multiple of --replicas so that every replica"
+            + " gets the same share of the calls, got " + channels + " channels for " + replicas + " replicas");
+      }
+      if (driver == Driver.H2LOAD && (store != Store.SQLITE || replicas != 1)) {
+        throw new IllegalArgumentException("--driver h2load drives one keyserver on SQLite");
+      }
       if (driver == Driver.H2LOAD && inFlight % channels != 0) {
         throw new IllegalArgumentException("with --driver h2load, in-flight (" + inFlight
             + ") must be a multiple of channels (" + channels + "): h2load opens the same streams on every connection");
       }
       return new LoadOptions(this);
+    }
+
+    private static int within(String what, int v, int max) {
+      if (v < 1 || v > max) {
+        throw new IllegalArgumentException(what + " must be within 1.." + max + ", got " + v);
+      }
+      return v;
     }
 
     private static Duration positive(String what, Duration v) {

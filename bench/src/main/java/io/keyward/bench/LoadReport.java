@@ -68,12 +68,14 @@ public final class LoadReport {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "keyserver load: %s, %d cores, Java %s%n", options,
         Runtime.getRuntime().availableProcessors(), Runtime.version()));
-    s.append(String.format(Locale.ROOT, "%-16s %10s %10s %9s %9s %9s %9s %10s %10s %7s%n",
-        "phase", "calls", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "cpu us/op", "srv us/op", "errors"));
+    s.append(String.format(Locale.ROOT, "%-16s %10s %10s %9s %9s %9s %9s %10s %10s %9s %7s%n",
+        "phase", "calls", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "cpu us/op", "srv us/op", "db us/op",
+        "errors"));
     for (PhaseResult p : phases) {
-      s.append(String.format(Locale.ROOT, "%-16s %10d %10.0f %9.3f %9.3f %9.3f %9.3f %10.1f %10.1f %7d%n",
+      s.append(String.format(Locale.ROOT, "%-16s %10d %10.0f %9.3f %9.3f %9.3f %9.3f %10.1f %10.1f %9s %7d%n",
           p.name(), p.operations(), p.opsPerSecond(), ms(p.p50Micros()), ms(p.p99Micros()),
           ms(p.p999Micros()), ms(p.maxMicros()), p.cpuMicrosPerCall(), p.keyserverCpuMicrosPerCall(),
+          p.databaseCpuMicrosPerCall() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", p.databaseCpuMicrosPerCall()),
           p.errorCount()));
     }
     s.append(String.format(Locale.ROOT, "GenerateDataKey / health = %.3f  (target >= %.2f: %s)%n",
@@ -81,7 +83,8 @@ public final class LoadReport {
     s.append(String.format(Locale.ROOT, "DecryptDataKey / health  = %.3f%n", ratioToHealth(DECRYPT)));
     s.append(String.format(Locale.ROOT, "GenerateDataKey ops/s    = %.0f  (target >= %.0f: %s)%n",
         phase(GENERATE).opsPerSecond(), TARGET_OPS_PER_SECOND, rateTargetMet() ? "met" : "NOT met"));
-    s.append("cpu us/op: whole process (driver + keyserver + GC/JIT); srv us/op: keyserver threads only\n");
+    s.append("cpu us/op: whole process (driver + keyserver + GC/JIT); srv us/op: keyserver threads only;"
+        + " db us/op: PostgreSQL backends (outside the process)\n");
     for (PhaseResult p : phases) {
       if (p.errorCount() > 0) {
         s.append("errors in ").append(p.name()).append(": ").append(p.errors()).append('\n');
@@ -97,6 +100,8 @@ public final class LoadReport {
     root.put("cores", Runtime.getRuntime().availableProcessors());
     root.put("java", Runtime.version().toString());
     Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("store", options.store().toString());
+    settings.put("replicas", options.replicas());
     settings.put("inFlight", options.inFlight());
     settings.put("warmupSeconds", options.warmup().toMillis() / 1000.0);
     settings.put("durationSeconds", options.duration().toMillis() / 1000.0);
@@ -136,6 +141,7 @@ public final class LoadReport {
     m.put("meanMicros", p.meanMicros());
     m.put("cpuMicrosPerCall", p.cpuMicrosPerCall());
     m.put("keyserverCpuMicrosPerCall", p.keyserverCpuMicrosPerCall());
+    m.put("databaseCpuMicrosPerCall", p.databaseCpuMicrosPerCall());
     m.put("errors", p.errors());
     return m;
   }

@@ -17,6 +17,9 @@ import org.HdrHistogram.Histogram;
  *     -1 when the JVM cannot tell its CPU time
  * @param keyserverCpuMicrosPerCall CPU time of the keyserver's threads alone (server event loops,
  *     gRPC executor, audit writer; not GC or JIT) per completed call; -1 when unknown
+ * @param databaseCpuMicrosPerCall CPU time of PostgreSQL's backends serving the run's database per
+ *     completed call (outside this process); -1 for SQLite, whose work is in the keyserver's
+ *     threads, or when it cannot be read
  * @param errors failed calls by gRPC status code (or {@code WRONG_RESPONSE}), warm-up included
  */
 public record PhaseResult(
@@ -31,6 +34,7 @@ public record PhaseResult(
     double meanMicros,
     double cpuMicrosPerCall,
     double keyserverCpuMicrosPerCall,
+    double databaseCpuMicrosPerCall,
     Map<String, Long> errors) {
 
   public PhaseResult {
@@ -38,14 +42,17 @@ public record PhaseResult(
   }
 
   static PhaseResult of(String name, Histogram h, Duration measured, long cpuNanos, long keyserverCpuNanos,
-      Map<String, Long> errors) {
+      long databaseCpuNanos, Map<String, Long> errors) {
     double seconds = measured.toNanos() / 1e9;
     long count = h.getTotalCount();
     return new PhaseResult(name, count, measured, seconds > 0 ? count / seconds : 0,
         h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
         h.getMaxValue(), count > 0 ? h.getMean() : 0,
-        cpuNanos < 0 || count == 0 ? -1 : cpuNanos / 1000.0 / count,
-        keyserverCpuNanos < 0 || count == 0 ? -1 : keyserverCpuNanos / 1000.0 / count, errors);
+        perCall(cpuNanos, count), perCall(keyserverCpuNanos, count), perCall(databaseCpuNanos, count), errors);
+  }
+
+  private static double perCall(long nanos, long count) {
+    return nanos < 0 || count == 0 ? -1 : nanos / 1000.0 / count;
   }
 
   /** Failed calls of this phase, whatever their code. */

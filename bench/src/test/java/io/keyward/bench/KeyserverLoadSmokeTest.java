@@ -6,28 +6,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keyward.keyserver.store.PostgresDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The load driver end to end, short: a real keyserver over TLS with real JWTs. Asserts that it
- * ran every phase without a single failed call; performance is reported by the full run, never
- * asserted here.
+ * The load driver end to end, short: real keyservers over TLS with real JWTs, on SQLite and as
+ * two replicas on a fresh PostgreSQL database. Asserts that every phase ran without a single
+ * failed call; performance is reported by the full run, never asserted here.
  */
 class KeyserverLoadSmokeTest {
   @TempDir Path dir;
 
   @Test
-  void shortRunCompletesEveryPhaseWithoutErrors() throws Exception {
+  void shortSqliteRunCompletesEveryPhaseWithoutErrors() throws Exception {
+    JsonNode json = runShort();
+    assertEquals("sqlite", json.get("settings").get("store").asText());
+  }
+
+  @Test
+  void shortRunOnTwoPostgresReplicasCompletesEveryPhaseWithoutErrors() throws Exception {
+    PostgresDatabases.requireReachable(); // skipped without PostgreSQL, failed under CI
+    JsonNode json = runShort("--store", "postgresql", "--replicas", "2");
+    assertEquals("postgresql", json.get("settings").get("store").asText());
+    assertEquals(2, json.get("settings").get("replicas").asInt());
+  }
+
+  /** Runs 1 s warm-up + 2 s per phase, asserts a clean run and returns its JSON results. */
+  private JsonNode runShort(String... storeArgs) throws Exception {
     Path out = dir.resolve("results.json");
-    LoadOptions options = LoadOptions.parse(List.of(
+    List<String> args = new ArrayList<>(List.of(
         "--in-flight", "16", "--warmup", "1s", "--duration=2s", "--channels", "2", "--time-limit", "2m",
         "--out", out.toString()));
-
-    LoadReport report = KeyserverLoad.run(options);
+    args.addAll(List.of(storeArgs));
+    LoadReport report = KeyserverLoad.run(LoadOptions.parse(args));
     report.writeJson(out);
     System.out.print(report.table());
 
@@ -46,5 +62,6 @@ class KeyserverLoadSmokeTest {
     assertEquals(3, json.get("phases").size());
     assertEquals(0, json.get("errors").asLong());
     assertTrue(json.get("ratios").get("GenerateDataKey/health").asDouble() > 0);
+    return json;
   }
 }

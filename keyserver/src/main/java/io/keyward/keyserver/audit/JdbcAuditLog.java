@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -30,11 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Hash-chained {@link AuditLog} in the Keyward database, with group commit.
  *
- * <p>One writer thread drains the queue of pending appends, chains them in order, inserts them and
- * moves the head anchor (last sequence and hash) in one transaction, commits (fsync), and only then
- * releases the waiting callers. So a commit's fsync is shared by every append that arrived while
- * the previous one ran, and {@code append} still returns only once its record is on disk. When the
- * write fails, every caller of that batch gets {@code UNAVAILABLE}.
+ * <p>One writer thread drains the queue of pending appends; in one transaction it excludes every
+ * other appender (see {@link AuditDialect}), reads the chain head, takes whatever else queued
+ * meanwhile, chains the batch in order, inserts it and moves the head anchor (last sequence and
+ * hash), commits (fsync), and only then releases the waiting callers. So a commit's fsync is shared
+ * by every append that arrived while the previous one ran (here or, on PostgreSQL, in another
+ * replica), and {@code append} still returns only once its record is on disk. When the write
+ * fails, every caller of that batch gets {@code UNAVAILABLE}.
  *
  * <p>The chain detects edits, deletions and truncation by someone who does not recompute every
  * later hash; someone with write access who rewrites the whole tail (and the anchor) is not
@@ -48,25 +49,24 @@ public final class JdbcAuditLog implements AuditLog {
   static final int MAX_LIMIT = 1000;
   private static final String UNAVAILABLE = "audit log unavailable";
   private static final long IDLE_POLL_MILLIS = 100;
-  private static final String COLUMNS =
+  static final String COLUMNS =
       "seq, event_time_us, request_id, caller, operation, key_name, key_version, outcome,"
           + " previous_hash, hash";
 
   private final Database db;
+  private final AuditDialect dialect;
   private final AuditLogSettings settings;
   private final BlockingQueue<Pending> queue;
   private final Thread writer;
   private volatile boolean closed;
 
-  // Chain head as committed; touched only by the writer thread (and the constructor).
-  private long lastSequence;
-  private String lastHash;
-  private boolean headStale;
   private volatile long commits; // written by the writer thread only
+  private volatile long committedRecords; // written by the writer thread only
   private final ChainHash writerHash = new ChainHash();
 
   private JdbcAuditLog(Database db, AuditLogSettings settings) {
     this.db = db;
+    this.dialect = AuditDialect.of(db);
     this.settings = settings;
     this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
     this.writer = new Thread(this::writeLoop, "keyward-audit-writer");
@@ -89,7 +89,8 @@ public final class JdbcAuditLog implements AuditLog {
         new JdbcAuditLog(
             Objects.requireNonNull(db, "db"), Objects.requireNonNull(settings, "settings"));
     try {
-      auditLog.loadHead();
+      // Fail at start-up, not at the first call, when the log cannot be read.
+      db.inReadSnapshot(ChainHead::current);
     } catch (SQLException e) {
       throw new KeyserverException(ErrorCode.UNAVAILABLE, UNAVAILABLE, e);
     }
@@ -226,6 +227,7 @@ public final class JdbcAuditLog implements AuditLog {
     if (writer.isAlive()) {
       log.error("audit writer did not stop in time; queued appends will time out");
     }
+    log.info("audit log closed: {} records in {} commits", committedRecords, commits);
   }
 
   /** Transactions committed so far (each covering one batch): group commit, observable. */
@@ -270,79 +272,46 @@ public final class JdbcAuditLog implements AuditLog {
   }
 
   private void commit(List<Pending> batch) {
+    List<AuditRecord> records;
     try {
-      if (headStale) {
-        loadHead();
-      }
       // Other keyserver processes may append to the same database (PostgreSQL replicas): the head
-      // is read again inside the write transaction, which excludes every other writer.
-      List<AuditRecord> records =
-          db.inWriteTransaction(
+      // is read inside the append transaction, after every other appender is excluded.
+      records =
+          dialect.inAppendTransaction(
+              db,
               c -> {
-                Optional<Head> head = readHead(c);
-                long sequence = head.map(Head::sequence).orElse(lastSequence);
-                String previous = head.map(Head::hash).orElse(lastHash);
-                List<AuditRecord> chained = new ArrayList<>(batch.size());
-                for (Pending p : batch) {
-                  sequence++;
-                  String hash = writerHash.hash(previous, sequence, p.event);
-                  chained.add(new AuditRecord(sequence, p.event, previous, hash));
-                  previous = hash;
-                }
-                insert(c, chained);
+                ChainHead head = dialect.lockHead(c);
+                // What queued while this writer waited for the lock joins this commit: with
+                // replicas taking turns, the wait is the other's commit, and the batch grows.
+                queue.drainTo(batch, settings.maxBatchSize() - batch.size());
+                List<AuditRecord> chained = chain(head, batch);
+                dialect.insert(c, chained);
                 return chained;
               });
-      AuditRecord last = records.get(records.size() - 1);
-      lastSequence = last.sequence();
-      lastHash = last.hash();
-      commits++;
     } catch (SQLException | RuntimeException e) {
-      // The transaction rolled back (or its outcome is unknown): re-read the head before the next.
-      headStale = true;
+      // Rolled back, or its outcome is unknown: the next batch reads the head again anyway.
       log.error("audit write failed; failing {} appends", batch.size(), e);
       fail(batch, e);
       return;
     }
+    commits++;
+    committedRecords += records.size();
     for (Pending p : batch) {
       p.done.complete(null);
     }
   }
 
-  private static Void insert(Connection c, List<AuditRecord> records) throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO audit_records (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      for (AuditRecord r : records) {
-        AuditEvent e = r.event();
-        s.setLong(1, r.sequence());
-        s.setLong(2, ChainHash.micros(e.time()));
-        s.setString(3, e.requestId());
-        s.setString(4, e.caller().orElse(null));
-        s.setString(5, e.operation());
-        s.setString(6, e.keyName().orElse(null));
-        if (e.keyVersion().isPresent()) {
-          s.setInt(7, e.keyVersion().getAsInt());
-        } else {
-          s.setNull(7, Types.INTEGER);
-        }
-        s.setString(8, e.outcome());
-        s.setString(9, r.previousHash());
-        s.setString(10, r.hash());
-        s.addBatch();
-      }
-      s.executeBatch();
+  private List<AuditRecord> chain(ChainHead head, List<Pending> batch) {
+    long sequence = head.sequence();
+    String previous = head.hash();
+    List<AuditRecord> chained = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      sequence++;
+      String hash = writerHash.hash(previous, sequence, p.event);
+      chained.add(new AuditRecord(sequence, p.event, previous, hash));
+      previous = hash;
     }
-    AuditRecord last = records.get(records.size() - 1);
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, ?, ?)"
-                + " ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq,"
-                + " last_hash = excluded.last_hash")) {
-      s.setLong(1, last.sequence());
-      s.setString(2, last.hash());
-      s.executeUpdate();
-    }
-    return null;
+    return chained;
   }
 
   private static void fail(List<Pending> pendings, Throwable cause) {
@@ -352,42 +321,10 @@ public final class JdbcAuditLog implements AuditLog {
     }
   }
 
-  /**
-   * Continues the chain from the head anchor. Without an anchor (a new log, or one whose anchor was
-   * removed) it continues from the newest record, and {@link #verify()} reports the missing anchor
-   * until the next append writes one.
-   */
-  private void loadHead() throws SQLException {
-    db.inReadSnapshot(
-        c -> {
-          Optional<Head> head = readHead(c);
-          if (head.isPresent()) {
-            lastSequence = head.get().sequence;
-            lastHash = head.get().hash;
-            return null;
-          }
-          try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1");
-              ResultSet rs = s.executeQuery()) {
-            if (rs.next()) {
-              log.error("audit head anchor is missing; continuing after record {}", rs.getLong(1));
-              lastSequence = rs.getLong(1);
-              lastHash = rs.getString(2);
-            } else {
-              lastSequence = 0;
-              lastHash = ChainHash.GENESIS;
-            }
-          }
-          return null;
-        });
-    headStale = false;
-  }
-
   // ---- verification
 
   private static ChainVerification walk(Connection c) throws SQLException {
-    Optional<Head> head = readHead(c);
+    Optional<ChainHead> head = ChainHead.anchor(c, ChainHead.SELECT_ANCHOR, 0);
     ChainHash chain = new ChainHash();
     long expected = 1;
     String previous = ChainHash.GENESIS;
@@ -435,26 +372,26 @@ public final class JdbcAuditLog implements AuditLog {
           ? intact(0)
           : broken(last - 1, last, "the audit head anchor is missing (newest records may be gone)");
     }
-    Head h = head.get();
-    if (h.sequence > last) {
+    ChainHead h = head.get();
+    if (h.sequence() > last) {
       return broken(
           last,
           last + 1,
           "records "
               + (last + 1)
               + ".."
-              + h.sequence
+              + h.sequence()
               + " are missing (the newest records were deleted)");
     }
-    if (h.sequence < last) {
+    if (h.sequence() < last) {
       return broken(
-          h.sequence,
-          h.sequence + 1,
+          h.sequence(),
+          h.sequence() + 1,
           "record "
-              + (h.sequence + 1)
+              + (h.sequence() + 1)
               + " is not covered by the head anchor (added outside the log)");
     }
-    if (!h.hash.equals(previous)) {
+    if (!h.hash().equals(previous)) {
       return broken(last - 1, last, "record " + last + " does not match the head anchor");
     }
     return intact(last);
@@ -504,14 +441,6 @@ public final class JdbcAuditLog implements AuditLog {
     return new AuditRecord(rs.getLong(1), event, rs.getString(9), rs.getString(10));
   }
 
-  private static Optional<Head> readHead(Connection c) throws SQLException {
-    try (PreparedStatement s =
-            c.prepareStatement("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
-        ResultSet rs = s.executeQuery()) {
-      return rs.next() ? Optional.of(new Head(rs.getLong(1), rs.getString(2))) : Optional.empty();
-    }
-  }
-
   private static void checkLimit(int limit) {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw KeyserverException.invalid("limit must be within 1.." + MAX_LIMIT + ", got " + limit);
@@ -538,8 +467,6 @@ public final class JdbcAuditLog implements AuditLog {
             e.keyVersion(),
             e.outcome());
   }
-
-  private record Head(long sequence, String hash) {}
 
   private static final class Pending {
     final AuditEvent event;

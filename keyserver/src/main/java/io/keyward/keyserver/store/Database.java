@@ -37,7 +37,8 @@ import org.sqlite.SQLiteDataSource;
  *
  * <p>PostgreSQL: the same lock in Java, then a transaction-scoped advisory lock that every write
  * transaction takes first, so that writers in several keyserver processes on one database are
- * serialized exactly like writers on one SQLite file (see {@link Dialect#POSTGRESQL}).
+ * serialized exactly like writers on one SQLite file (see {@link Dialect#POSTGRESQL}). The audit
+ * log's appends are the exception ({@link #inTransactionWithoutWriteLock}).
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -184,6 +185,29 @@ public final class Database implements AutoCloseable {
     } finally {
       writeLock.unlock();
     }
+  }
+
+  /**
+   * PostgreSQL only: runs {@code work} in one READ COMMITTED transaction that does not take the
+   * write lock, and commits it; when {@code work} throws, it is rolled back. For a writer whose
+   * rows no other writer touches and that excludes its own kind with a row lock (the audit chain
+   * head): it then neither waits for key writes nor holds them up.
+   *
+   * @throws IllegalStateException on SQLite, where every write takes the write lock
+   */
+  public <T> T inTransactionWithoutWriteLock(SqlWork<T> work) throws SQLException {
+    if (dialect != Dialect.POSTGRESQL) {
+      throw new IllegalStateException("only PostgreSQL writes without the write lock");
+    }
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      return runAndCommit(c, work);
+    }
+  }
+
+  /** True when this is a PostgreSQL database (several keyserver processes may share it). */
+  public boolean isPostgres() {
+    return dialect == Dialect.POSTGRESQL;
   }
 
   /** Runs {@code work} in one read-only transaction that sees a single consistent snapshot. */

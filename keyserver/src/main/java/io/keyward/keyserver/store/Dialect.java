@@ -61,9 +61,10 @@ enum Dialect {
   /**
    * PostgreSQL: a write transaction takes a transaction-scoped advisory lock first, so writers in
    * every keyserver process on the database run one after another, like SQLite writers. That keeps
-   * every read-then-write (next version number, policy revision, audit chain head) correct across
-   * replicas without retry loops; write transactions are short and rare next to reads. Reads run in
-   * REPEATABLE READ snapshots and never wait for writers.
+   * every read-then-write (next version number, policy revision) correct across replicas without
+   * retry loops; write transactions are short and rare next to reads. Reads run in REPEATABLE READ
+   * snapshots and never wait for writers. (Audit appends, one per request batch, lock the chain
+   * head row instead: see the audit package.)
    */
   POSTGRESQL {
     /** Arbitrary constant naming Keyward's write lock ("kw" in ASCII, then a version). */

@@ -3,11 +3,14 @@ package io.keyward.keyserver.store;
 import io.keyward.keyserver.KeyserverException;
 import java.util.Locale;
 
-/** Store locations that name a PostgreSQL database, and their JDBC form. */
-final class PostgresUrls {
+/**
+ * Store locations that name a PostgreSQL database, and their JDBC form. Public for tools that
+ * open the same locations outside a key store (the load driver creates its database with it).
+ */
+public final class PostgresUrls {
   private PostgresUrls() {}
 
-  static boolean isPostgres(String location) {
+  public static boolean isPostgres(String location) {
     String lower = location.strip().toLowerCase(Locale.ROOT);
     return lower.startsWith("postgresql://")
         || lower.startsWith("postgres://")
@@ -19,7 +22,7 @@ final class PostgresUrls {
    * jdbc:postgresql://host[:port]/db?user=user&params}; a JDBC URL is kept as it is. A password in
    * the location is refused: it would end up in logs and process listings.
    */
-  static String toJdbcUrl(String location) {
+  public static String toJdbcUrl(String location) {
     String text = location.strip();
     String lower = text.toLowerCase(Locale.ROOT);
     if (lower.contains("password=")) {

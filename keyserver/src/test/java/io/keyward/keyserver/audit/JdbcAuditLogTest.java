@@ -9,7 +9,6 @@ import io.keyward.keyserver.ErrorCode;
 import io.keyward.keyserver.KeyserverException;
 import io.keyward.keyserver.store.JdbcKeyStore;
 import io.keyward.keyserver.store.Stores;
-import io.keyward.testing.FakeClock;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -43,8 +42,7 @@ class JdbcAuditLogTest {
   private Path file;
   private JdbcKeyStore store;
   private JdbcAuditLog audit;
-  private final FakeClock clock = FakeClock.startingAt2026();
-  private final AtomicInteger requests = new AtomicInteger();
+  private final TestAuditEvents events = new TestAuditEvents();
 
   @BeforeEach
   void open() {
@@ -60,15 +58,7 @@ class JdbcAuditLogTest {
   }
 
   private AuditEvent event() {
-    int n = requests.incrementAndGet();
-    return new AuditEvent(
-        clock.instant().plusNanos(n * 1_000L),
-        "req-" + n,
-        n % 3 == 0 ? Optional.empty() : Optional.of("system:serviceaccount:shop:api"),
-        "GenerateDataKey",
-        n % 5 == 0 ? Optional.empty() : Optional.of("payments"),
-        n % 5 == 0 ? OptionalInt.empty() : OptionalInt.of(n % 7 + 1),
-        n % 11 == 0 ? "PERMISSION_DENIED" : "OK");
+    return events.next();
   }
 
   private void appendMany(int count) {
