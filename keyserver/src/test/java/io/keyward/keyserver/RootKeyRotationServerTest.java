@@ -28,7 +28,6 @@ import io.keyward.keyserver.rootkey.RootKeyRotationMain;
 import io.keyward.keyserver.rootkey.RotationChecks;
 import io.keyward.keyserver.store.JdbcKeyStore;
 import io.keyward.keyserver.store.KeyRecord;
-import io.keyward.keyserver.store.PostgresDatabases;
 import io.keyward.keyserver.store.Stores;
 import io.keyward.testing.FakeClock;
 import io.keyward.testing.TestTokenIssuer;
@@ -80,12 +79,7 @@ class RootKeyRotationServerTest {
   }
 
   private String location(String kind) {
-    if (kind.equals("postgresql")) {
-      PostgresDatabases.TestDatabase db = PostgresDatabases.create();
-      open.add(db);
-      return db.location();
-    }
-    return "sqlite:" + dir.resolve("keyward.db");
+    return RotationChecks.location(kind, dir, open);
   }
 
   private StoreKeyserver server(String location, Supplier<RootKey> key) throws Exception {

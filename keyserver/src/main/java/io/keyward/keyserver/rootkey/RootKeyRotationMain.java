@@ -36,6 +36,11 @@ public final class RootKeyRotationMain {
     return run(args, System.getenv(), System.out, System.err);
   }
 
+  /** Runs {@link #run(String[])} in a process of its own and exits with its code. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
   /** As {@link #run(String[])} with an explicit environment (PIN and passphrase variables). */
   public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
     if (args.length == 0 || Arrays.asList("-h", "--help").contains(args[0])) {

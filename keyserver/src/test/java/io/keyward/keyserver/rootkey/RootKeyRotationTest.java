@@ -14,7 +14,6 @@ import io.keyward.keyserver.rootkey.RootKeyRotation.Phase;
 import io.keyward.keyserver.store.JdbcKeyStore;
 import io.keyward.keyserver.store.KeySettings;
 import io.keyward.keyserver.store.NextWraps;
-import io.keyward.keyserver.store.PostgresDatabases;
 import io.keyward.keyserver.store.Stores;
 import io.keyward.keyserver.store.VersionState;
 import io.keyward.testing.FakeClock;
@@ -57,13 +56,7 @@ class RootKeyRotationTest {
 
   /** A store of 6 keys with 3 versions each under the old key, one version destroyed: 17 live. */
   private void setUp(String kind) throws Exception {
-    if (kind.equals("postgresql")) {
-      PostgresDatabases.TestDatabase db = PostgresDatabases.create();
-      open.add(db);
-      location = db.location();
-    } else {
-      location = "sqlite:" + dir.resolve("keyward.db");
-    }
+    location = RotationChecks.location(kind, dir, open);
     store = Stores.open(location);
     open.add(0, store);
     oldKey = FileRootKey.createIfMissing(dir.resolve("old.key"));

@@ -8,9 +8,11 @@ import io.keyward.keyserver.store.JdbcKeyStore;
 import io.keyward.keyserver.store.KeyRecord;
 import io.keyward.keyserver.store.KeySettings;
 import io.keyward.keyserver.store.KeyVersionRecord;
+import io.keyward.keyserver.store.PostgresDatabases;
 import io.keyward.keyserver.store.StoreSnapshot;
 import io.keyward.keyserver.store.VersionState;
 import io.keyward.keyserver.store.WrappedSecret;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +60,19 @@ public final class RotationChecks {
     // Keeps the metadata there is (a passphrase key's KDF salt).
     store.restore(new StoreSnapshot(records, Optional.empty(), store.snapshot().metadata()), false);
     RootKeyCheck.verifyOrInitialize(store, key);
+  }
+
+  /**
+   * A store location of {@code kind} ("sqlite": a file in {@code dir}; "postgresql": a database
+   * of its own, dropped when {@code cleanup} is closed in the test's tear-down).
+   */
+  public static String location(String kind, Path dir, List<AutoCloseable> cleanup) {
+    if (kind.equals("postgresql")) {
+      PostgresDatabases.TestDatabase db = PostgresDatabases.create();
+      cleanup.add(db);
+      return db.location();
+    }
+    return "sqlite:" + dir.resolve("keyward.db");
   }
 
   /** Forgets versions the store no longer holds a secret for (destroyed). */
