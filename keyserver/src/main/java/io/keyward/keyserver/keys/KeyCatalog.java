@@ -20,8 +20,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -186,12 +186,17 @@ public final class KeyCatalog {
    * store's root key (it missed the rotation's swap) refuses rather than add a version nobody opens.
    */
   private WrappedSecret wrap(String keyName, int version, byte[] secret, Optional<String> storeRootKey) {
-    RootKey key = storeRootKey.isEmpty() ? rootKey : rootKey.keyWithId(storeRootKey.get()).orElseThrow(() -> {
-      log.error("the store is under root key {}, which this keyserver does not hold (it holds {}): the"
-          + " root key was rotated; restart this keyserver with the store's root key", storeRootKey.get(), heldIds());
+    RootKey key = storeRootKey.isEmpty() ? rootKey : heldKey(storeRootKey.get());
+    return new WrappedSecret(key.id(), key.wrap(secret, secretAad(keyName, version)));
+  }
+
+  /** Our key with that id; UNAVAILABLE (so clients retry on another replica) when we do not hold it. */
+  private RootKey heldKey(String id) {
+    return rootKey.keyWithId(id).orElseThrow(() -> {
+      log.error("the store is under root key {}, which this keyserver does not hold (it holds {}): the root key"
+          + " was rotated; restart this keyserver with the store's root key", id, heldIds());
       return KeyserverException.unavailable(ROTATED, null);
     });
-    return new WrappedSecret(key.id(), key.wrap(secret, secretAad(keyName, version)));
   }
 
   private VersionSecret unwrap(String keyName, KeyVersionRecord version) {
