@@ -223,6 +223,7 @@ public final class NextWraps {
                       "the root-key rotation record has no check value; abort and rerun the rotation"));
               Set<String> retired = retired(c);
               retired.add(oldId);
+              retired.remove(nextId); // rotating back to a retired key un-retires it
               MetadataRows.put(c, RootKeyMetadata.CHECK, nextCheck);
               MetadataRows.putText(c, RootKeyMetadata.ID, nextId);
               MetadataRows.putText(c, RootKeyMetadata.RETIRED, String.join("\n", retired));

@@ -137,6 +137,11 @@ class RootKeyRotationTest {
     assertEquals(new NextWraps.Status(Optional.of(newKey.id()), Optional.empty(), 17, 0,
         List.of(oldKey.id())), status);
     assertARerunFindsItDone();
+    // Back to the retired key: a rotation like any other, after which that key is not retired.
+    assertEquals(new RootKeyRotation.Result(17, 17, false),
+        RootKeyRotation.rotate(store, newKey, oldKey, BATCH, RootKeyRotation.Progress.NONE));
+    assertEquals(List.of(newKey.id()), store.nextWraps().status().retiredRootKeyIds());
+    assertSame(oldKey, checks.soleOpener(store, oldKey, newKey));
   }
 
   @ParameterizedTest
