@@ -77,8 +77,10 @@ final class ProcessCommands {
   }
 
   @Command(name = "root-key", description = {
-      "root-key rotate: re-wrap every version secret under a new root key, crash-safe (rerun to",
-      "finish after an interruption); see docs/operations-storage.md."},
+      "root-key rotate: re-wrap every version secret under a new root key, online and crash-safe",
+      "(one key opens the whole store at every instant; rerun to finish after an interruption).",
+      "root-key status: the store's root key and any rotation in progress. root-key abort: drop an",
+      "unfinished rotation. See docs/operations-storage.md."},
       footerHeading = "%nExample:%n", footer =
           "  keyward root-key rotate --store sqlite:keyward.db --old-key-file old.key --new-key-file new.key")
   static final class RootKey extends Verb {
@@ -92,10 +94,11 @@ final class ProcessCommands {
   }
 
   private static int rootKey(String[] args) {
-    if (args.length == 0 || !args[0].equals("rotate")) {
-      throw new CliException(ExitCodes.USAGE, "usage: keyward root-key rotate --store URL --old-... --new-...");
+    if (args.length == 0 || !java.util.List.of("rotate", "status", "abort").contains(args[0])) {
+      throw new CliException(ExitCodes.USAGE,
+          "usage: keyward root-key rotate|status|abort --store URL [--old-... --new-...]");
     }
-    return RootKeyRotationMain.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+    return RootKeyRotationMain.run(args);
   }
 
   static int runMain(String verb, List<String> args) {

@@ -129,28 +129,33 @@ public final class KeyserverLauncher {
   }
 
   /**
-   * The configured root key; with {@code rootKey.previousFile} (during a root-key rotation) a
-   * {@link RootKeyRing} that wraps with the configured key and also opens the previous key's values.
+   * The configured root key; with a previous root key ({@code rootKey.previous*}, around a
+   * root-key rotation) a {@link RootKeyRing} holding both.
    */
   static RootKey openRootKey(ServerConfig.RootKeyConfig config, JdbcKeyStore store) throws RootKeyException {
-    RootKey current = openCurrentRootKey(config, store);
-    if (config.previousFile().isEmpty()) {
+    RootKey current = open(config.source(), config.createIfMissing(), store);
+    if (config.previous().isEmpty()) {
       return current;
     }
     try {
-      RootKey previous = FileRootKey.load(config.previousFile().get());
-      log.info("root key rotation in progress: root key {} wraps, previous root key {} still opens",
-          current.id(), previous.id());
-      return RootKeyRing.of(current, previous);
-    } catch (RootKeyException | IllegalArgumentException e) {
+      RootKey previous = open(config.previous().get(), false, store);
+      try {
+        RootKeyRing ring = RootKeyRing.of(current, previous);
+        log.info("holding two root keys: {} and the previous one {}; new versions are wrapped under whichever the"
+            + " store is under", current.id(), previous.id());
+        return ring;
+      } catch (IllegalArgumentException e) {
+        previous.close();
+        throw new RootKeyException(e.getMessage(), e);
+      }
+    } catch (RootKeyException | RuntimeException e) {
       current.close();
-      throw e instanceof RootKeyException r ? r : new RootKeyException(e.getMessage(), e);
+      throw e;
     }
   }
 
-  private static RootKey openCurrentRootKey(ServerConfig.RootKeyConfig config, JdbcKeyStore store)
+  private static RootKey open(ServerConfig.RootKeySource source, boolean createIfMissing, JdbcKeyStore store)
       throws RootKeyException {
-    ServerConfig.RootKeySource source = config.source();
     if (source instanceof ServerConfig.Pkcs11Key p) {
       String pin = System.getenv(p.pinVariable());
       if (pin == null || pin.isEmpty()) {
@@ -164,7 +169,7 @@ public final class KeyserverLauncher {
       }
     }
     if (source instanceof ServerConfig.KeyFile f) {
-      return config.createIfMissing() ? FileRootKey.createIfMissing(f.path()) : FileRootKey.load(f.path());
+      return createIfMissing ? FileRootKey.createIfMissing(f.path()) : FileRootKey.load(f.path());
     }
     if (source instanceof ServerConfig.PassphraseEnv p) {
       return PassphraseRootKey.fromEnvironment(p.variable(), store);

@@ -79,6 +79,11 @@ public final class BackupMain {
               + summary.policyRevision().map(String::valueOf).orElse("none")
               + "; secrets wrapped by root key(s) " + String.join(", ", summary.rootKeyIds())
               + (command.equals("create") ? " -> " : " <- ") + file);
+      if (command.equals("create")) {
+        keyStore.nextWraps().status().nextRootKeyId().ifPresent(next -> out.println(
+            "a root-key rotation to root key " + next + " is in progress: this backup holds the"
+                + " wraps under the current root key only"));
+      }
       return 0;
     } catch (KeyserverException | IOException e) {
       err.println("backup " + command + " failed: " + e.getMessage());

@@ -96,14 +96,14 @@ public final class ServerConfig {
 
   /**
    * {@code createIfMissing} is true only with a {@link KeyFile} source (development). {@code
-   * previousFile} is the retiring root key file during a root-key rotation: it still opens
-   * secrets it wrapped, and never wraps anything new.
+   * previous} is the retiring root key around a root-key rotation (any kind of source): the server
+   * then holds both keys and wraps new versions under whichever the store is under.
    */
   public record RootKeyConfig(
-      RootKeySource source, boolean createIfMissing, Optional<Path> previousFile) {
+      RootKeySource source, boolean createIfMissing, Optional<RootKeySource> previous) {
     public RootKeyConfig {
       Objects.requireNonNull(source, "source");
-      Objects.requireNonNull(previousFile, "previousFile");
+      Objects.requireNonNull(previous, "previous");
     }
 
     public RootKeyConfig(RootKeySource source, boolean createIfMissing) {
@@ -398,75 +398,93 @@ public final class ServerConfig {
       return text;
     }
 
+    /** The settings that name one root key: the current one, or the previous one. */
+    private record RootKeySettings(
+        String what, String choices, Setting file, Setting passphraseEnv, Setting passphraseFile,
+        Setting pkcs11Config, Setting pkcs11KeyLabel, Setting pkcs11PinEnv) {}
+
+    private static final RootKeySettings CURRENT = new RootKeySettings("rootKey",
+        "file, passphraseEnv, passphraseFile, pkcs11Config", Setting.ROOT_KEY_FILE,
+        Setting.ROOT_KEY_PASSPHRASE_ENV, Setting.ROOT_KEY_PASSPHRASE_FILE,
+        Setting.ROOT_KEY_PKCS11_CONFIG, Setting.ROOT_KEY_PKCS11_KEY_LABEL,
+        Setting.ROOT_KEY_PKCS11_PIN_ENV);
+    private static final RootKeySettings PREVIOUS = new RootKeySettings("the previous root key",
+        "previousFile, previousPassphraseEnv, previousPassphraseFile, previousPkcs11Config",
+        Setting.ROOT_KEY_PREVIOUS_FILE, Setting.ROOT_KEY_PREVIOUS_PASSPHRASE_ENV,
+        Setting.ROOT_KEY_PREVIOUS_PASSPHRASE_FILE, Setting.ROOT_KEY_PREVIOUS_PKCS11_CONFIG,
+        Setting.ROOT_KEY_PREVIOUS_PKCS11_KEY_LABEL, Setting.ROOT_KEY_PREVIOUS_PKCS11_PIN_ENV);
+
     private RootKeyConfig rootKey() throws ConfigException {
-      RootKeyConfig current = currentRootKey();
-      Optional<Path> previous =
-          Values.optionalPath(Setting.ROOT_KEY_PREVIOUS_FILE, raw(Setting.ROOT_KEY_PREVIOUS_FILE));
-      return new RootKeyConfig(current.source(), current.createIfMissing(), previous);
+      RootKeySource current = rootKeySource(CURRENT).orElseThrow(() -> new ConfigException(
+          CURRENT.what() + " needs exactly one of " + CURRENT.choices() + "; none is set"));
+      boolean create =
+          Values.bool(Setting.ROOT_KEY_CREATE_IF_MISSING, raw(Setting.ROOT_KEY_CREATE_IF_MISSING));
+      if (create && !(current instanceof KeyFile)) {
+        throw new ConfigException("rootKey.createIfMissing ("
+            + raw(Setting.ROOT_KEY_CREATE_IF_MISSING).origin() + ") works only with rootKey.file");
+      }
+      Optional<RootKeySource> previous = rootKeySource(PREVIOUS);
+      if (previous.isPresent() && previous.get().equals(current)) {
+        throw new ConfigException("the previous root key is configured exactly like the current one");
+      }
+      return new RootKeyConfig(current, create, previous);
     }
 
-    private RootKeyConfig currentRootKey() throws ConfigException {
+    /** The one source {@code keys} names, or empty when none is set; more than one is an error. */
+    private Optional<RootKeySource> rootKeySource(RootKeySettings keys) throws ConfigException {
       List<Setting> set = new ArrayList<>();
-      for (Setting s : List.of(Setting.ROOT_KEY_FILE, Setting.ROOT_KEY_PASSPHRASE_ENV,
-          Setting.ROOT_KEY_PASSPHRASE_FILE, Setting.ROOT_KEY_PKCS11_CONFIG)) {
+      for (Setting s : List.of(keys.file(), keys.passphraseEnv(), keys.passphraseFile(),
+          keys.pkcs11Config())) {
         if (!raw(s).text().isBlank()) {
           set.add(s);
         }
       }
-      if (set.size() != 1) {
+      if (set.isEmpty()) {
+        return Optional.empty();
+      }
+      if (set.size() > 1) {
         StringBuilder which = new StringBuilder();
         for (Setting s : set) {
           which.append(which.length() == 0 ? "" : " and ").append(s.path)
               .append(" (").append(raw(s).origin()).append(")");
         }
-        throw new ConfigException("rootKey needs exactly one of file, passphraseEnv,"
-            + " passphraseFile, pkcs11Config; " + (set.isEmpty() ? "none is set" : "got " + which));
+        throw new ConfigException(
+            keys.what() + " needs exactly one of " + keys.choices() + "; got " + which);
       }
-      boolean create =
-          Values.bool(Setting.ROOT_KEY_CREATE_IF_MISSING, raw(Setting.ROOT_KEY_CREATE_IF_MISSING));
       Setting source = set.get(0);
-      if (create && source != Setting.ROOT_KEY_FILE) {
-        throw new ConfigException("rootKey.createIfMissing ("
-            + raw(Setting.ROOT_KEY_CREATE_IF_MISSING).origin() + ") works only with rootKey.file");
-      }
       Raw r = raw(source);
-      switch (source) {
-        case ROOT_KEY_FILE:
-          return new RootKeyConfig(new KeyFile(Values.optionalPath(source, r).orElseThrow()), create);
-        case ROOT_KEY_PASSPHRASE_FILE:
-          return new RootKeyConfig(
-              new PassphraseFile(Values.optionalPath(source, r).orElseThrow()), false);
-        case ROOT_KEY_PKCS11_CONFIG: {
-          Raw pinRaw = raw(Setting.ROOT_KEY_PKCS11_PIN_ENV);
-          String pinName = pinRaw.text().trim();
-          if (!ENV_NAME.matcher(pinName).matches()) {
-            throw Values.invalid(Setting.ROOT_KEY_PKCS11_PIN_ENV,
-                "must name the environment variable holding the token PIN", pinRaw);
-          }
-          String pin = env.get(pinName);
-          if (pin == null || pin.isEmpty()) {
-            throw new ConfigException("rootKey.pkcs11PinEnv names environment variable '" + pinName
-                + "' (" + pinRaw.origin() + "), which is not set or empty");
-          }
-          String label = raw(Setting.ROOT_KEY_PKCS11_KEY_LABEL).text().trim();
-          if (label.isEmpty()) {
-            throw new ConfigException("rootKey.pkcs11KeyLabel must not be empty");
-          }
-          return new RootKeyConfig(
-              new Pkcs11Key(Values.optionalPath(source, r).orElseThrow(), label, pinName), false);
-        }
-        default:
-          String name = r.text().trim();
-          if (!ENV_NAME.matcher(name).matches()) {
-            throw Values.invalid(source, "must be an environment variable name", r);
-          }
-          String value = env.get(name);
-          if (value == null || value.isEmpty()) {
-            throw new ConfigException("rootKey.passphraseEnv names environment variable '" + name
-                + "' (" + r.origin() + "), which is not set or empty");
-          }
-          return new RootKeyConfig(new PassphraseEnv(name), false);
+      if (source == keys.file()) {
+        return Optional.of(new KeyFile(Values.optionalPath(source, r).orElseThrow()));
       }
+      if (source == keys.passphraseFile()) {
+        return Optional.of(new PassphraseFile(Values.optionalPath(source, r).orElseThrow()));
+      }
+      if (source == keys.pkcs11Config()) {
+        String pinName = environmentName(keys.pkcs11PinEnv(), raw(keys.pkcs11PinEnv()),
+            "must name the environment variable holding the token PIN");
+        String label = raw(keys.pkcs11KeyLabel()).text().trim();
+        if (label.isEmpty()) {
+          throw new ConfigException(keys.pkcs11KeyLabel().path + " must not be empty");
+        }
+        return Optional.of(
+            new Pkcs11Key(Values.optionalPath(source, r).orElseThrow(), label, pinName));
+      }
+      return Optional.of(new PassphraseEnv(
+          environmentName(source, r, "must be an environment variable name")));
+    }
+
+    /** A valid environment variable name that is set and not empty. */
+    private String environmentName(Setting setting, Raw r, String problem) throws ConfigException {
+      String name = r.text().trim();
+      if (!ENV_NAME.matcher(name).matches()) {
+        throw Values.invalid(setting, problem, r);
+      }
+      String value = env.get(name);
+      if (value == null || value.isEmpty()) {
+        throw new ConfigException(setting.path + " names environment variable '" + name
+            + "' (" + r.origin() + "), which is not set or empty");
+      }
+      return name;
     }
 
     private Identity identity() throws ConfigException {

@@ -38,6 +38,31 @@ enum Setting {
       "rootKey.pkcs11PinEnv", "KEYWARD_ROOT_KEY_PKCS11_PIN_ENV", "--root-key-pkcs11-pin-env", ""),
   ROOT_KEY_PREVIOUS_FILE(
       "rootKey.previousFile", "KEYWARD_ROOT_KEY_PREVIOUS_FILE", "--root-key-previous-file", ""),
+  ROOT_KEY_PREVIOUS_PASSPHRASE_ENV(
+      "rootKey.previousPassphraseEnv",
+      "KEYWARD_ROOT_KEY_PREVIOUS_PASSPHRASE_ENV",
+      "--root-key-previous-passphrase-env",
+      ""),
+  ROOT_KEY_PREVIOUS_PASSPHRASE_FILE(
+      "rootKey.previousPassphraseFile",
+      "KEYWARD_ROOT_KEY_PREVIOUS_PASSPHRASE_FILE",
+      "--root-key-previous-passphrase-file",
+      ""),
+  ROOT_KEY_PREVIOUS_PKCS11_CONFIG(
+      "rootKey.previousPkcs11Config",
+      "KEYWARD_ROOT_KEY_PREVIOUS_PKCS11_CONFIG",
+      "--root-key-previous-pkcs11-config",
+      ""),
+  ROOT_KEY_PREVIOUS_PKCS11_KEY_LABEL(
+      "rootKey.previousPkcs11KeyLabel",
+      "KEYWARD_ROOT_KEY_PREVIOUS_PKCS11_KEY_LABEL",
+      "--root-key-previous-pkcs11-key-label",
+      "keyward-root"),
+  ROOT_KEY_PREVIOUS_PKCS11_PIN_ENV(
+      "rootKey.previousPkcs11PinEnv",
+      "KEYWARD_ROOT_KEY_PREVIOUS_PKCS11_PIN_ENV",
+      "--root-key-previous-pkcs11-pin-env",
+      ""),
   AUDIENCE("identity.audience", "KEYWARD_AUDIENCE", "--audience", "keyward"),
   CLOCK_SKEW("identity.clockSkew", null, null, "30s"),
   JWKS_REFRESH_MIN_INTERVAL("identity.jwksRefreshMinInterval", null, null, "30s"),

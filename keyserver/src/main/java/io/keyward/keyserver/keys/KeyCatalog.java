@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyCatalog {
   private static final Logger log = LoggerFactory.getLogger(KeyCatalog.class);
+  private static final String ROTATED =
+      "this keyserver does not hold the store's root key (it was rotated): retry on another keyserver";
   private static final byte[] SECRET_AAD_PREFIX = "keyward/v1/version-secret".getBytes(StandardCharsets.US_ASCII);
 
   private final KeyStore store;
@@ -135,14 +138,16 @@ public final class KeyCatalog {
 
   KeyRecord create(String name, KeySettings settings) {
     byte[] secret = newSecret();
-    KeyRecord created = store.createKey(name, settings, wrap(name, 1, secret), clock.instant());
+    KeyRecord created =
+        store.createKey(name, settings, (version, storeRootKey) -> wrap(name, version, secret, storeRootKey), clock.instant());
     secrets.put(new VersionId(name, 1), new VersionSecret(secret));
     return remember(created);
   }
 
   KeyRecord rotate(String name) {
     byte[] secret = newSecret();
-    KeyRecord rotated = store.addPrimaryVersion(name, version -> wrap(name, version, secret), clock.instant());
+    KeyRecord rotated = store.addPrimaryVersion(
+        name, (version, storeRootKey) -> wrap(name, version, secret, storeRootKey), clock.instant());
     secrets.put(new VersionId(name, rotated.primaryVersion()), new VersionSecret(secret));
     return remember(rotated);
   }
@@ -192,8 +197,23 @@ public final class KeyCatalog {
     return secret;
   }
 
-  private WrappedSecret wrap(String keyName, int version, byte[] secret) {
-    return new WrappedSecret(rootKey.id(), rootKey.wrap(secret, secretAad(keyName, version)));
+  /**
+   * Wraps under the root key the store is under: the one we hold, or during a root-key rotation
+   * whichever of our two keys the store names at this moment. A keyserver that does not hold the
+   * store's root key (it missed the rotation's swap) refuses rather than add a version nobody opens.
+   */
+  private WrappedSecret wrap(String keyName, int version, byte[] secret, Optional<String> storeRootKey) {
+    RootKey key = storeRootKey.isEmpty() ? rootKey : heldKey(storeRootKey.get());
+    return new WrappedSecret(key.id(), key.wrap(secret, secretAad(keyName, version)));
+  }
+
+  /** Our key with that id; UNAVAILABLE (so clients retry on another replica) when we do not hold it. */
+  private RootKey heldKey(String id) {
+    return rootKey.keyWithId(id).orElseThrow(() -> {
+      log.error("the store is under root key {}, which this keyserver does not hold (it holds {}): the root key"
+          + " was rotated; restart this keyserver with the store's root key", id, heldIds());
+      return KeyserverException.unavailable(ROTATED, null);
+    });
   }
 
   private VersionSecret unwrap(String keyName, KeyVersionRecord version) {
@@ -201,17 +221,28 @@ public final class KeyCatalog {
         version.wrappedSecret()
             .orElseThrow(() -> KeyserverException.precondition(
                 "key version " + version.version() + " of '" + keyName + "' is destroyed"));
+    Optional<RootKey> wrapper = rootKey.keyWithId(wrapped.rootKeyId());
     try {
-      byte[] secret = rootKey.unwrap(wrapped.ciphertext(), secretAad(keyName, version.version()));
+      byte[] secret = wrapper.orElse(rootKey).unwrap(wrapped.ciphertext(), secretAad(keyName, version.version()));
       try {
         return new VersionSecret(secret);
       } finally {
         java.util.Arrays.fill(secret, (byte) 0);
       }
     } catch (RootKeyException e) {
-      log.error("root key {} cannot open the secret of {} version {}", rootKey.id(), keyName, version.version(), e);
+      if (wrapper.isEmpty()) {
+        log.error("version {} of {} is wrapped by root key {}, which this keyserver does not hold (it holds {}):"
+            + " the root key was rotated; restart this keyserver with the store's root key",
+            version.version(), keyName, wrapped.rootKeyId(), heldIds());
+        throw KeyserverException.unavailable(ROTATED, e);
+      }
+      log.error("root key {} cannot open the secret of {} version {}", wrapped.rootKeyId(), keyName, version.version(), e);
       throw KeyserverException.unavailable("the root key cannot open this key version", e);
     }
+  }
+
+  private List<String> heldIds() {
+    return rootKey.keys().stream().map(RootKey::id).toList();
   }
 
   /**

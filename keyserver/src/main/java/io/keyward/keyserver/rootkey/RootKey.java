@@ -1,5 +1,8 @@
 package io.keyward.keyserver.rootkey;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * The key at the top of the hierarchy. Its material never leaves the provider (a file, a
  * passphrase-derived key, an HSM); callers only ask it to wrap and unwrap version secrets.
@@ -18,6 +21,16 @@ public interface RootKey extends AutoCloseable {
    *     root key, tampered value, wrong aad): the message never contains key bytes
    */
   byte[] unwrap(byte[] wrapped, byte[] aad) throws RootKeyException;
+
+  /** The keys this one holds: itself, or both keys of a {@link RootKeyRing}. */
+  default List<RootKey> keys() {
+    return List.of(this);
+  }
+
+  /** The held key whose id is {@code id}, to wrap or unwrap under exactly that key. */
+  default Optional<RootKey> keyWithId(String id) {
+    return keys().stream().filter(k -> k.id().equals(id)).findFirst();
+  }
 
   @Override
   void close();

@@ -1,11 +1,15 @@
 package io.keyward.keyserver.rootkey;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
- * The root key during a root-key rotation: wraps with the current key and opens values wrapped by
- * either the current or the previous key. A server configured with both ({@code rootKey.file} and
- * {@code rootKey.previousFile}) serves a store that is part-way through {@link RootKeyRotation}.
+ * Two root keys held by one keyserver around a root-key rotation: the key being rotated to
+ * ({@code rootKey.*}) and the retiring one ({@code rootKey.previous*}). Such a server keeps working
+ * through the rotation's swap without a restart: it opens values wrapped by either key, and the
+ * key catalog wraps each new version under whichever of the two the store is under at that moment
+ * ({@link #keyWithId}). {@link #wrap} itself uses the current key (a store that records no root
+ * key yet).
  */
 public final class RootKeyRing implements RootKey {
   private final RootKey current;
@@ -30,7 +34,7 @@ public final class RootKeyRing implements RootKey {
     return new RootKeyRing(current, previous);
   }
 
-  /** The current key's id: what new wraps are recorded under. */
+  /** The current key's id. */
   @Override
   public String id() {
     return current.id();
@@ -44,7 +48,11 @@ public final class RootKeyRing implements RootKey {
     return previous;
   }
 
-  /** Wraps with the current key only: nothing new is ever wrapped by the retiring key. */
+  @Override
+  public List<RootKey> keys() {
+    return List.of(current, previous);
+  }
+
   @Override
   public byte[] wrap(byte[] plaintext, byte[] aad) {
     return current.wrap(plaintext, aad);

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.IntFunction;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -58,10 +57,10 @@ public final class JdbcKeyStore implements KeyStore {
 
   @Override
   public KeyRecord createKey(
-      String name, KeySettings settings, WrappedSecret firstVersion, Instant now) {
+      String name, KeySettings settings, SecretWrapper firstVersion, Instant now) {
     requireName(name);
     requireSettings(settings);
-    requireSecret(firstVersion);
+    Objects.requireNonNull(firstVersion, "firstVersion");
     long nowUs = micros(now, "now");
     return write(
         c -> {
@@ -78,7 +77,7 @@ public final class JdbcKeyStore implements KeyStore {
             setNullableLong(s, 4, boxed(settings.rotateAfterDataKeys()));
             s.executeUpdate();
           }
-          insertVersion(c, name, 1, nowUs, firstVersion);
+          insertVersion(c, name, 1, nowUs, wrapForStore(c, firstVersion, 1));
           return requireKey(c, name);
         });
   }
@@ -119,7 +118,7 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
-  public KeyRecord addPrimaryVersion(String name, IntFunction<WrappedSecret> secretForVersion, Instant now) {
+  public KeyRecord addPrimaryVersion(String name, SecretWrapper secretForVersion, Instant now) {
     requireName(name);
     Objects.requireNonNull(secretForVersion, "secretForVersion");
     long nowUs = micros(now, "now");
@@ -132,9 +131,7 @@ public final class JdbcKeyStore implements KeyStore {
             throw KeyserverException.precondition("key " + name + " has no version number left");
           }
           int next = max + 1;
-          WrappedSecret secret = secretForVersion.apply(next);
-          requireSecret(secret);
-          insertVersion(c, name, next, nowUs, secret);
+          insertVersion(c, name, next, nowUs, wrapForStore(c, secretForVersion, next));
           try (PreparedStatement s =
               c.prepareStatement("UPDATE named_keys SET primary_version = ? WHERE name = ?")) {
             s.setInt(1, next);
@@ -253,7 +250,7 @@ public final class JdbcKeyStore implements KeyStore {
               try (PreparedStatement s =
                   c.prepareStatement(
                       "UPDATE key_versions SET state = 'DESTROYED', wrapped_secret = NULL,"
-                          + " root_key_id = NULL"
+                          + " root_key_id = NULL, next_root_key_id = NULL, next_wrapped_secret = NULL"
                           + " WHERE state = 'DESTROY_SCHEDULED' AND destroy_at_us <= ?")) {
                 s.setLong(1, nowUs);
                 s.executeUpdate();
@@ -363,16 +360,7 @@ public final class JdbcKeyStore implements KeyStore {
   @Override
   public Optional<byte[]> metadata(String name) {
     requireMetadataName(name);
-    return read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT value FROM metadata WHERE name = ?")) {
-            s.setString(1, name);
-            try (ResultSet rs = s.executeQuery()) {
-              return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.<byte[]>empty();
-            }
-          }
-        });
+    return read(c -> MetadataRows.get(c, name));
   }
 
   @Override
@@ -386,44 +374,14 @@ public final class JdbcKeyStore implements KeyStore {
     byte[] copy = value.clone();
     write(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO metadata (name, value) VALUES (?, ?)"
-                      + " ON CONFLICT (name) DO UPDATE SET value = excluded.value")) {
-            s.setString(1, name);
-            s.setBytes(2, copy);
-            s.executeUpdate();
-          }
+          MetadataRows.put(c, name, copy);
           return null;
         });
   }
 
-  @Override
-  public boolean replaceWrappedSecret(
-      String name, int version, WrappedSecret expected, WrappedSecret replacement) {
-    requireName(name);
-    requireVersionNumber(version);
-    requireSecret(expected);
-    requireSecret(replacement);
-    return write(
-        c -> {
-          lockKeyRow(c, name);
-          Optional<WrappedSecret> current =
-              loadKey(c, name).flatMap(k -> k.version(version)).flatMap(KeyVersionRecord::wrappedSecret);
-          if (current.isEmpty() || !current.get().equals(expected)) {
-            return false;
-          }
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE key_versions SET root_key_id = ?, wrapped_secret = ?"
-                      + " WHERE key_name = ? AND version = ?")) {
-            s.setString(1, replacement.rootKeyId());
-            s.setBytes(2, replacement.ciphertext());
-            s.setString(3, name);
-            s.setInt(4, version);
-            return s.executeUpdate() == 1;
-          }
-        });
+  /** The root-key rotation steps on this store (see {@link NextWraps}). */
+  public NextWraps nextWraps() {
+    return new NextWraps(this);
   }
 
   @Override
@@ -444,7 +402,9 @@ public final class JdbcKeyStore implements KeyStore {
           }
           Map<String, byte[]> metadata = new LinkedHashMap<>();
           try (PreparedStatement s =
-                  c.prepareStatement("SELECT name, value FROM metadata ORDER BY name");
+                  c.prepareStatement(
+                      "SELECT name, value FROM metadata WHERE name NOT LIKE '"
+                          + RootKeyMetadata.NEXT_PREFIX + "%' ORDER BY name");
               ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
               metadata.put(rs.getString(1), rs.getBytes(2));
@@ -587,7 +547,7 @@ public final class JdbcKeyStore implements KeyStore {
 
   // ---- SQL helpers
 
-  private <T> T write(SqlWork<T> work) {
+  <T> T write(SqlWork<T> work) {
     try {
       return db.inWriteTransaction(work);
     } catch (SQLException e) {
@@ -595,7 +555,7 @@ public final class JdbcKeyStore implements KeyStore {
     }
   }
 
-  private <T> T snapshot(SqlWork<T> work) {
+  <T> T snapshot(SqlWork<T> work) {
     try {
       return db.inReadSnapshot(work);
     } catch (SQLException e) {
@@ -603,7 +563,7 @@ public final class JdbcKeyStore implements KeyStore {
     }
   }
 
-  private <T> T read(SqlWork<T> work) {
+  <T> T read(SqlWork<T> work) {
     try {
       return db.withConnection(work);
     } catch (SQLException e) {
@@ -622,7 +582,7 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   /** Best effort: the erasure itself is already committed. */
-  private void flushErased() {
+  void flushErased() {
     try {
       if (!db.withConnection(c -> db.dialect().flushErased(c))) {
         log.warn("old copies of destroyed key versions stay in the WAL until the next checkpoint");
@@ -630,6 +590,23 @@ public final class JdbcKeyStore implements KeyStore {
     } catch (SQLException e) {
       log.warn("flushing destroyed key versions out of the WAL failed", e);
     }
+  }
+
+  /**
+   * Asks {@code wrapper} for the new version's wrap, telling it the store's root key, and refuses
+   * a wrap under any other key: it would be a version that only that key opens.
+   */
+  private static WrappedSecret wrapForStore(Connection c, SecretWrapper wrapper, int version)
+      throws SQLException {
+    Optional<String> storeRootKey = MetadataRows.text(c, RootKeyMetadata.ID);
+    WrappedSecret secret = wrapper.wrap(version, storeRootKey);
+    requireSecret(secret);
+    if (storeRootKey.isPresent() && !storeRootKey.get().equals(secret.rootKeyId())) {
+      throw KeyserverException.precondition(
+          "a new key version must be wrapped by this store's root key " + storeRootKey.get()
+              + ", not " + secret.rootKeyId());
+    }
+    return secret;
   }
 
   private static void insertVersion(

@@ -17,8 +17,18 @@ import java.util.function.IntFunction;
  */
 public interface KeyStore extends AutoCloseable {
 
-  /** Creates {@code name} with version 1 (ENABLED, primary, min decryption version 1). */
-  KeyRecord createKey(String name, KeySettings settings, WrappedSecret firstVersion, Instant now);
+  /**
+   * Creates {@code name} with version 1 (ENABLED, primary, min decryption version 1), wrapped by
+   * {@code firstVersion} inside the transaction under the store's root key. Refuses
+   * (FAILED_PRECONDITION) a wrap under another root key than the one the store records.
+   */
+  KeyRecord createKey(String name, KeySettings settings, SecretWrapper firstVersion, Instant now);
+
+  /** As above with a secret already wrapped (it must be under the store's root key). */
+  default KeyRecord createKey(
+      String name, KeySettings settings, WrappedSecret firstVersion, Instant now) {
+    return createKey(name, settings, (version, storeRootKey) -> firstVersion, now);
+  }
 
   Optional<KeyRecord> findKey(String name);
 
@@ -28,9 +38,17 @@ public interface KeyStore extends AutoCloseable {
   /**
    * Adds version max+1 (ENABLED) and makes it primary, in one transaction: concurrent calls yield
    * distinct versions and exactly one primary. {@code secretForVersion} is called inside the
-   * transaction with the new version number, so the root-key wrap can be bound to it.
+   * transaction with the new version number, so the root-key wrap can be bound to it, and with
+   * the store's root key; a wrap under another root key is refused (FAILED_PRECONDITION).
    */
-  KeyRecord addPrimaryVersion(String name, IntFunction<WrappedSecret> secretForVersion, Instant now);
+  KeyRecord addPrimaryVersion(String name, SecretWrapper secretForVersion, Instant now);
+
+  /** As above for a caller that wraps with the store's root key in any case. */
+  default KeyRecord addPrimaryVersion(
+      String name, IntFunction<WrappedSecret> secretForVersion, Instant now) {
+    return addPrimaryVersion(
+        name, (version, storeRootKey) -> secretForVersion.apply(version), now);
+  }
 
   /**
    * Moves {@code version} to {@code state}. {@code destroyAt} is required for DESTROY_SCHEDULED
@@ -62,17 +80,10 @@ public interface KeyStore extends AutoCloseable {
   void putMetadata(String name, byte[] value);
 
   /**
-   * Replaces the wrapped secret of {@code name} v{@code version} with {@code replacement}, only if
-   * it is still exactly {@code expected} (compare-and-set, one transaction). Root-key rotation uses
-   * it: a version destroyed or re-wrapped meanwhile is left alone and false is returned.
-   */
-  boolean replaceWrappedSecret(
-      String name, int version, WrappedSecret expected, WrappedSecret replacement);
-
-  /**
    * Everything this store holds except the audit log, read in one consistent snapshot: every key
-   * with all its versions (secrets still wrapped), the policy and the metadata (root-key check
-   * value, passphrase KDF parameters).
+   * with all its versions (secrets under their authoritative wrap), the policy and the metadata
+   * (root-key check value and id, passphrase KDF parameters). A root-key rotation in progress is
+   * left out: its next wraps are not authoritative yet.
    */
   StoreSnapshot snapshot();
 

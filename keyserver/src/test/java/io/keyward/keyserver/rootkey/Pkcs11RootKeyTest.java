@@ -28,6 +28,9 @@ import io.keyward.testing.TestTokenIssuer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.keyward.api.v1.RotateKeyRequest;
+import java.io.PrintStream;
+import java.io.ByteArrayOutputStream;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -130,12 +133,18 @@ class Pkcs11RootKeyTest {
           new WrappedSecret(fileKey.id(), fileKey.wrap(secret, KeyCatalog.versionSecretAad("k", 1))),
           Instant.parse("2026-01-01T00:00:00Z"));
       RootKeyRotation.Result result = RootKeyRotation.rotate(store, fileKey, hsmKey);
-      assertEquals(1, result.rewrapped());
+      assertEquals(new RootKeyRotation.Result(1, 1, false), result);
       WrappedSecret now = store.findKey("k").orElseThrow().primary().wrappedSecret().orElseThrow();
       assertEquals(hsmKey.id(), now.rootKeyId());
       assertArrayEquals(secret, hsmKey.unwrap(now.ciphertext(), KeyCatalog.versionSecretAad("k", 1)));
       RootKeyCheck.verifyOrInitialize(store, hsmKey);
       assertThrows(RootKeyException.class, () -> RootKeyCheck.verifyOrInitialize(store, fileKey));
+      // And out of it again: the HSM key is the old one now, which the rotation accepts as well.
+      FileRootKey another = FileRootKey.createIfMissing(dir.resolve("another.key"));
+      assertEquals(new RootKeyRotation.Result(1, 1, false),
+          RootKeyRotation.rotate(store, hsmKey, another));
+      WrappedSecret back = store.findKey("k").orElseThrow().primary().wrappedSecret().orElseThrow();
+      assertArrayEquals(secret, another.unwrap(back.ciphertext(), KeyCatalog.versionSecretAad("k", 1)));
     }
   }
 
@@ -202,6 +211,44 @@ class Pkcs11RootKeyTest {
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
+    }
+
+    // Away from the HSM, online: a server holding a key file and the HSM key as the previous key
+    // serves while the command line rotates, and after the swap it keeps serving and rotating.
+    FileRootKey.createIfMissing(dir.resolve("new.key")).close();
+    String ring = Files.readString(yaml).replace("  pkcs11Config: ", "  file: " + dir.resolve("new.key")
+        + "\n  previousPkcs11Config: ").replace("  pkcs11KeyLabel: ", "  previousPkcs11KeyLabel: ")
+        .replace("  pkcs11PinEnv: ", "  previousPkcs11PinEnv: ");
+    Path ringYaml = Files.writeString(dir.resolve("ring.yaml"), ring);
+    try (KeyserverLauncher.Running running = KeyserverLauncher.start(
+        ServerConfig.load(Optional.of(ringYaml), System.getenv(), List.of()), Clock.systemUTC())) {
+      ManagedChannel channel = NettyChannelBuilder
+          .forAddress("127.0.0.1", running.grpcPort()).usePlaintext().build();
+      try {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        int code = RootKeyRotationMain.run(new String[] {"rotate", "--store", "sqlite:" + dir.resolve("keyward.db"),
+            "--old-pkcs11-config", config.toString(), "--old-pkcs11-label", label,
+            "--old-pkcs11-pin-env", "KEYWARD_TEST_HSM_PIN", "--new-key-file", dir.resolve("new.key").toString()},
+            System.getenv(), print, print);
+        assertEquals(0, code, out.toString(StandardCharsets.UTF_8));
+        assertEquals(issued.getPlaintextDataKey(), KeyServiceGrpc.newBlockingStub(channel)
+            .withCallCredentials(TestKeyserver.bearer(issuer.kubernetesToken("a", "app")))
+            .decryptDataKey(DecryptDataKeyRequest.newBuilder()
+                .setWrappedDataKey(issued.getWrappedDataKey()).build())
+            .getPlaintextDataKey());
+        assertEquals(2, AdminServiceGrpc.newBlockingStub(channel)
+            .withCallCredentials(TestKeyserver.bearer(issuer.kubernetesToken("ops", "admin")))
+            .rotateKey(RotateKeyRequest.newBuilder().setName("a-hsm").build()).getPrimaryVersion());
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+    try (JdbcKeyStore store = Stores.open("sqlite:" + dir.resolve("keyward.db"));
+        FileRootKey fileKey = FileRootKey.load(dir.resolve("new.key"))) {
+      RootKeyCheck.verifyOrInitialize(store, fileKey);
+      assertEquals(List.of(fileKey.id(), fileKey.id()), store.findKey("a-hsm").orElseThrow().versions().stream()
+          .map(v -> v.wrappedSecret().orElseThrow().rootKeyId()).toList());
     }
   }
 }
