@@ -90,17 +90,17 @@ public final class InterleavedRatio {
     }
     double[] wall = new double[rounds];
     double[] cpu = new double[rounds];
+    long[] sdkTimes = new long[2];
+    long[] otherTimes = new long[2];
     for (int i = 0; i < rounds; i++) {
-      long a = System.nanoTime();
-      long ca = THREADS.getCurrentThreadCpuTime();
-      sink += run(sdk, sdkBatch);
-      long m = System.nanoTime();
-      long cm = THREADS.getCurrentThreadCpuTime();
-      sink += run(other, otherBatch);
-      long z = System.nanoTime();
-      long cz = THREADS.getCurrentThreadCpuTime();
-      wall[i] = ((double) (z - m) / otherBatch) / ((double) (m - a) / sdkBatch);
-      cpu[i] = ((double) (cz - cm) / otherBatch) / ((double) (cm - ca) / sdkBatch);
+      // Alternate which runs first, so that neither always pays for following the other.
+      if (i % 2 == 0) {
+        sink += timed(sdk, sdkBatch, sdkTimes) + timed(other, otherBatch, otherTimes);
+      } else {
+        sink += timed(other, otherBatch, otherTimes) + timed(sdk, sdkBatch, sdkTimes);
+      }
+      wall[i] = ((double) otherTimes[0] / otherBatch) / ((double) sdkTimes[0] / sdkBatch);
+      cpu[i] = ((double) otherTimes[1] / otherBatch) / ((double) sdkTimes[1] / sdkBatch);
     }
     if (sink == 42) {
       System.out.print("");
@@ -112,6 +112,16 @@ public final class InterleavedRatio {
     double[] sorted = values.clone();
     Arrays.sort(sorted);
     return sorted[(int) Math.round(q * (sorted.length - 1))];
+  }
+
+  /** Runs a batch and stores its wall time and this thread's CPU time, in ns, in {@code times}. */
+  private static long timed(Callable<byte[]> op, int n, long[] times) throws Exception {
+    long wall = System.nanoTime();
+    long cpu = THREADS.getCurrentThreadCpuTime();
+    long sink = run(op, n);
+    times[1] = THREADS.getCurrentThreadCpuTime() - cpu;
+    times[0] = System.nanoTime() - wall;
+    return sink;
   }
 
   private static long run(Callable<byte[]> op, int n) throws Exception {
