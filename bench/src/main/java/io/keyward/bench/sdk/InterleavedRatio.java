@@ -73,14 +73,16 @@ public final class InterleavedRatio {
   }
 
   private static void report(String what, double[][] ratios) {
-    System.out.printf("  %-30s %8.2f [%.2f-%.2f]   cpu %8.2f [%.2f-%.2f]%n", what,
-        quantile(ratios[0], 0.5), quantile(ratios[0], 0.25), quantile(ratios[0], 0.75),
-        quantile(ratios[1], 0.5), quantile(ratios[1], 0.25), quantile(ratios[1], 0.75));
+    System.out.printf("  %-30s %8.2f [%.2f-%.2f]   cpu %8.2f [%.2f-%.2f]   SDK %.2f us/op%n",
+        what, quantile(ratios[0], 0.5), quantile(ratios[0], 0.25), quantile(ratios[0], 0.75),
+        quantile(ratios[1], 0.5), quantile(ratios[1], 0.25), quantile(ratios[1], 0.75),
+        quantile(ratios[2], 0.5) / 1000);
   }
 
   /**
    * Per round, (other's time per op / SDK's time per op), i.e. SDK speed / other's: from wall
-   * time in the first array, from thread CPU time in the second.
+   * time in the first array, from thread CPU time in the second; the SDK's CPU time per op (ns)
+   * in the third.
    */
   private static double[][] measure(Callable<byte[]> sdk, int sdkBatch, Callable<byte[]> other,
       int otherBatch, int rounds) throws Exception {
@@ -90,6 +92,7 @@ public final class InterleavedRatio {
     }
     double[] wall = new double[rounds];
     double[] cpu = new double[rounds];
+    double[] sdkCpuPerOp = new double[rounds];
     long[] sdkTimes = new long[2];
     long[] otherTimes = new long[2];
     for (int i = 0; i < rounds; i++) {
@@ -101,11 +104,12 @@ public final class InterleavedRatio {
       }
       wall[i] = ((double) otherTimes[0] / otherBatch) / ((double) sdkTimes[0] / sdkBatch);
       cpu[i] = ((double) otherTimes[1] / otherBatch) / ((double) sdkTimes[1] / sdkBatch);
+      sdkCpuPerOp[i] = (double) sdkTimes[1] / sdkBatch;
     }
     if (sink == 42) {
       System.out.print("");
     }
-    return new double[][] {wall, cpu};
+    return new double[][] {wall, cpu, sdkCpuPerOp};
   }
 
   private static double quantile(double[] values, double q) {
