@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
  * and each baseline in alternating short batches in one JVM, so both see the same background
  * load, and prints per comparison the median per-batch speed ratio (SDK ops/s over the
  * baseline's; 0.9 or more meets the JCE target) with its interquartile range, from wall time and
- * from this thread's CPU time (which leaves out the time the thread waited for a core).
+ * from this thread's CPU time (which leaves out the time the thread waited for a core), and the
+ * SDK's CPU time per op.
  *
  * <p>Usage: {@code java -cp ... io.keyward.bench.sdk.InterleavedRatio [--only encrypt|decrypt]
  * [--rounds N] [size ...]}
