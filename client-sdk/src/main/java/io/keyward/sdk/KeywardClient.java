@@ -8,8 +8,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import io.keyward.sdk.aead.DataKey;
-import io.keyward.sdk.aead.MessageDecrypter;
 import io.keyward.sdk.aead.MessageEncrypter;
+import io.keyward.sdk.aead.MessageOpener;
 import io.keyward.sdk.aead.StreamDecryptingInputStream;
 import io.keyward.sdk.aead.StreamEncryptingOutputStream;
 import io.keyward.sdk.cache.CoarseTicker;
@@ -89,33 +89,29 @@ public final class KeywardClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The last header this thread decrypted, checked against its data key, with the context it was
+   * opened with. A ciphertext with the same header bytes (so the same key name, version, wrapped
+   * DEK and commitment) and an equal context needs none of the cache's work.
+   */
   private static final class DecryptMemo {
-    final byte[] wrappedDek;
-    final int keyVersion;
+    final MessageOpener opener;
     final Map<String, String> context;
-    final byte[] canonicalContext;
-    final DataKey key;
     final long freshUntil;
     final long generation;
 
-    DecryptMemo(byte[] wrappedDek, int keyVersion, Map<String, String> context,
-        byte[] canonicalContext, DataKey key, long freshUntil, long generation) {
-      this.wrappedDek = wrappedDek;
-      this.keyVersion = keyVersion;
+    DecryptMemo(MessageOpener opener, Map<String, String> context, long freshUntil,
+        long generation) {
+      this.opener = opener;
       this.context = context;
-      this.canonicalContext = canonicalContext;
-      this.key = key;
       this.freshUntil = freshUntil;
       this.generation = generation;
     }
 
-    /** Same version and wrapped DEK bytes, still fresh, and no close() since. */
-    boolean matches(Header header, long now, long currentGeneration) {
-      int off = header.wrappedDekOffset();
+    /** Still fresh, no close() since, and a context map equal to the remembered one. */
+    boolean covers(Map<String, String> context, long now, long currentGeneration) {
       return generation == currentGeneration && now - freshUntil < 0
-          && keyVersion == header.keyVersion()
-          && Arrays.equals(wrappedDek, 0, wrappedDek.length,
-              header.array(), off, off + header.wrappedDekLength());
+          && this.context.equals(context);
     }
   }
 
@@ -267,17 +263,22 @@ public final class KeywardClient implements AutoCloseable {
    */
   public Optional<byte[]> decryptIfCached(byte[] ciphertext, Map<String, String> context) {
     Objects.requireNonNull(ciphertext, "ciphertext must not be null");
+    byte[] remembered = openWithMemo(ciphertext, context);
+    if (remembered != null) {
+      return Optional.of(remembered);
+    }
     byte[] canonical = CanonicalContext.encode(context);
     Header header = Header.parse(ciphertext);
     if (header.algorithm() != Header.ALGORITHM_MESSAGE) {
       throw new DecryptionFailedException();
     }
-    DataKey key = decryptCache.getIfFresh(DecryptKey.of(header, canonical));
-    if (key == null) {
+    DecryptionKeyCache.Lookup<DataKey> found =
+        decryptCache.lookupIfFresh(DecryptKey.of(header, canonical));
+    if (found == null) {
       return Optional.empty();
     }
     decryptLookups.increment();
-    return Optional.of(MessageDecrypter.open(key, header, ciphertext, canonical));
+    return Optional.of(openAndRemember(found, header, ciphertext, context, canonical));
   }
 
   /** Data-key cache hits and misses so far (counts only), for metrics. */
@@ -310,22 +311,53 @@ public final class KeywardClient implements AutoCloseable {
    */
   public byte[] decrypt(byte[] ciphertext, Map<String, String> context) {
     Objects.requireNonNull(ciphertext, "ciphertext must not be null");
-    DecryptMemo memo = decryptMemo.get();
-    // A map equal to the memo's (validated when it was stored) has the same encoding.
-    boolean sameContext = memo != null && memo.context.equals(context);
-    byte[] canonical = sameContext ? memo.canonicalContext : CanonicalContext.encode(context);
+    byte[] remembered = openWithMemo(ciphertext, context);
+    if (remembered != null) {
+      return remembered;
+    }
+    byte[] canonical = CanonicalContext.encode(context);
     Header header = Header.parse(ciphertext);
     if (header.algorithm() != Header.ALGORITHM_MESSAGE) {
       throw new DecryptionFailedException();
     }
-    DataKey key;
-    if (sameContext && memo.matches(header, hotNow.getAsLong(), decryptCache.generation())) {
-      decryptLookups.increment(); // a hit, as far as the cache statistics are concerned
-      key = memo.key;
-    } else {
-      key = dataKeyFor(header, context, canonical);
+    DecryptionKeyCache.Lookup<DataKey> found = dataKeyFor(header, context, canonical);
+    return openAndRemember(found, header, ciphertext, context, canonical);
+  }
+
+  /**
+   * The plaintext when this thread's memo covers the ciphertext's header and context, else null
+   * (the ciphertext is then parsed and checked in full). Throws as {@link #decrypt} when the
+   * header is the remembered one and the rest does not verify.
+   */
+  private byte[] openWithMemo(byte[] ciphertext, Map<String, String> context) {
+    DecryptMemo memo = decryptMemo.get();
+    if (memo == null || !memo.covers(context, hotNow.getAsLong(), decryptCache.generation())) {
+      return null;
     }
-    return MessageDecrypter.open(key, header, ciphertext, canonical);
+    byte[] plaintext = memo.opener.openIfSameHeader(ciphertext);
+    if (plaintext != null) {
+      decryptLookups.increment(); // a hit, as far as the cache statistics are concerned
+    }
+    return plaintext;
+  }
+
+  /**
+   * Opens a message whose header was parsed and whose data key was found, and remembers the
+   * checked header for this thread when the key is fresh (never one served within its grace).
+   */
+  private byte[] openAndRemember(DecryptionKeyCache.Lookup<DataKey> found, Header header,
+      byte[] ciphertext, Map<String, String> context, byte[] canonical) {
+    MessageOpener opener = MessageOpener.forHeader(found.value(), header, canonical);
+    byte[] plaintext = opener.openIfSameHeader(ciphertext);
+    if (plaintext == null) { // cannot happen: the header was parsed from this ciphertext
+      throw new DecryptionFailedException();
+    }
+    if (ticker.read() - found.freshUntil() < 0) {
+      // Map.copyOf: the caller may change its map later; an equal map encodes alike.
+      decryptMemo.set(new DecryptMemo(opener, Map.copyOf(context), found.freshUntil(),
+          found.generation()));
+    }
+    return plaintext;
   }
 
   /** {@link #decrypt} of a text-form ciphertext ({@code kw1.<base64url>}). */
@@ -389,7 +421,7 @@ public final class KeywardClient implements AutoCloseable {
     if (header.algorithm() != Header.ALGORITHM_STREAM) {
       throw new DecryptionFailedException();
     }
-    DataKey key = dataKeyFor(header, context, canonical);
+    DataKey key = dataKeyFor(header, context, canonical).value();
     return StreamDecryptingInputStream.open(source, header, key, canonical);
   }
 
@@ -468,18 +500,9 @@ public final class KeywardClient implements AutoCloseable {
     return r;
   }
 
-  private DataKey dataKeyFor(Header header, Map<String, String> context, byte[] canonical) {
-    decryptLookups.increment();
-    DecryptionKeyCache.Lookup<DataKey> found = lookUpDataKey(header, context, canonical);
-    if (ticker.read() - found.freshUntil() < 0) { // never memoise a key served within its grace
-      decryptMemo.set(new DecryptMemo(header.wrappedDek(), header.keyVersion(),
-          Map.copyOf(context), canonical, found.value(), found.freshUntil(), found.generation()));
-    }
-    return found.value();
-  }
-
-  private DecryptionKeyCache.Lookup<DataKey> lookUpDataKey(Header header,
+  private DecryptionKeyCache.Lookup<DataKey> dataKeyFor(Header header,
       Map<String, String> context, byte[] canonical) {
+    decryptLookups.increment();
     return decryptCache.lookup(DecryptKey.of(header, canonical), k -> {
       decryptLoads.increment();
       KeyserverStub.Unwrapped u = keyserver.decryptDataKey(header.wrappedDek(), context);

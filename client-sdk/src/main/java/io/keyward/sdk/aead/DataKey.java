@@ -80,12 +80,7 @@ public final class DataKey {
     if (offset < 0 || header.length - offset < commitment.length) {
       return false;
     }
-    // Constant time, like MessageDigest.isEqual, but without copying the bytes out first.
-    int diff = 0;
-    for (int i = 0; i < commitment.length; i++) {
-      diff |= commitment[i] ^ header[offset + i];
-    }
-    return diff == 0;
+    return ConstantTime.equal(commitment, 0, header, offset, commitment.length);
   }
 
   private static byte[] ascii(String s) {

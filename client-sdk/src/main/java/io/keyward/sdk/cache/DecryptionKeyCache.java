@@ -124,12 +124,15 @@ public final class DecryptionKeyCache<K, V> {
   }
 
   /**
-   * Returns the cached value for {@code key} while it is fresh (within max-age), else null; never
-   * loads and never serves an entry that is only within its grace.
+   * As {@link #lookup}, but only while the cached value is fresh (within max-age), else null;
+   * never loads and never serves an entry that is only within its grace.
    */
-  public V getIfFresh(K key) {
+  public Lookup<V> lookupIfFresh(K key) {
+    long gen = generation.get();
     Entry<V> e = cache.getIfPresent(key);
-    return e != null && ticker.read() - e.loadedAt < maxAgeNanos ? e.value : null;
+    return e != null && ticker.read() - e.loadedAt < maxAgeNanos
+        ? new Lookup<>(e.value, e.loadedAt + maxAgeNanos, gen)
+        : null;
   }
 
   public void invalidateAll() {
