@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keyward.api.v1.AdminServiceGrpc;
 import io.keyward.api.v1.CreateKeyRequest;
+import io.keyward.sidecar.SidecarMain;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -322,7 +323,7 @@ public final class SidecarLoad {
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmArgs);
       command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
+      command.add(sidecarClasspath());
       command.add("io.keyward.sidecar.SidecarMain");
       command.add("--config");
       command.add(config.toString());
@@ -367,6 +368,23 @@ public final class SidecarLoad {
         p.destroyForcibly();
         throw e;
       }
+    }
+
+    /**
+     * The sidecar's own runtime classpath, as its image ships it: its jar (or classes) and the
+     * {@code runtime-classpath.txt} its build writes beside it. The driver's classpath also holds
+     * the keyserver, shaded gRPC and the benchmark libraries, which the sidecar never has.
+     */
+    static String sidecarClasspath() throws Exception {
+      Path self = Path.of(SidecarMain.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI());
+      Path libs = self.resolveSibling("runtime-classpath.txt");
+      if (!Files.isRegularFile(libs)) {
+        log.warn("{} is missing (build the sidecar with mvn package); the sidecar runs on the"
+            + " driver's classpath", libs);
+        return System.getProperty("java.class.path");
+      }
+      return self + java.io.File.pathSeparator + Files.readString(libs).trim();
     }
 
     long pid() {
