@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keyward.api.v1.AdminServiceGrpc;
 import io.keyward.api.v1.CreateKeyRequest;
+import io.keyward.sidecar.SidecarMain;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -60,10 +61,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Load driver for the sidecar's local HTTP API. Starts a real keyserver (TLS, SQLite, audit) in
- * this JVM and the sidecar in its own JVM ({@code -Xmx64m}, started by {@code SidecarMain} from
- * a YAML file, talking to the keyserver over TLS with a token file), so that its start-to-ready
- * time and resident memory are its own. Then three phases over {@code --in-flight} (default 64)
- * keep-alive HTTP/1.1 connections, one request outstanding per connection: {@code GET /healthz},
+ * this JVM and the sidecar in its own JVM (its shipped JVM options and classpath, started by
+ * {@code SidecarMain} from a YAML file, talking to the keyserver over TLS with a token file), so
+ * that its start-to-ready time and resident memory are its own. Then three phases over {@code
+ * --in-flight} (default 64) keep-alive HTTP/1.1 connections, one request outstanding per
+ * connection: {@code GET /healthz},
  * {@code POST /v1/encrypt} and {@code POST /v1/decrypt} of 1 KiB payloads with warm caches.
  * The client is Netty (epoll), like the server; the JDK HttpClient cannot drive 20k requests/s on
  * two cores.
@@ -79,27 +81,44 @@ public final class SidecarLoad {
   static final double TARGET_RATIO = 0.6;
   static final double TARGET_ENCRYPTS_PER_SECOND = 20_000;
   static final long TARGET_RSS_KIB = 96 * 1024;
-  static final String SIDECAR_HEAP = "-Xmx64m";
   static final int PAYLOAD_BYTES = 1024;
   private static final int DECRYPT_POOL_SIZE = 256;
   private static final Pattern VM_RSS = Pattern.compile("VmRSS:\\s+(\\d+) kB");
 
-  /**
-   * The sidecar's JVM flags, as the container image sets them (docs/sidecar.md, "Memory and JVM
-   * flags"): a 64 MiB heap that starts small, the serial collector, two JIT compiler threads (C2
-   * is needed for the AES-GCM and GHASH intrinsics: C1 alone encrypts at a third of the rate),
-   * one Netty buffer arena per Netty copy. Override with {@code -Dsidecar.jvm.args=...}.
-   */
-  static final String DEFAULT_SIDECAR_JVM_ARGS = SIDECAR_HEAP + " -Xms16m -Xmn12m"
-      + " -XX:+UseSerialGC -XX:CICompilerCount=2 -XX:MaxMetaspaceSize=64m -Xss512k"
-      + " -Dio.netty.allocator.numDirectArenas=1"
-      + " -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1";
+  /** The sidecar's JVM options file, inside its jar (sidecar/src/main/jvm/sidecar.options). */
+  static final String SIDECAR_OPTIONS = "/META-INF/keyward/sidecar.options";
 
   private SidecarLoad() {}
 
-  static List<String> sidecarJvmArgs() {
-    return List.of(System.getProperty("sidecar.jvm.args", DEFAULT_SIDECAR_JVM_ARGS).trim()
-        .split("\\s+"));
+  /**
+   * The sidecar's JVM options: those the image, {@code bin/keyward sidecar} and this driver share
+   * (the options file in the sidecar's jar), or {@code -Dsidecar.jvm.args=...} instead, to try
+   * others.
+   */
+  static List<String> sidecarJvmArgs() throws IOException {
+    String override = System.getProperty("sidecar.jvm.args", "").trim();
+    if (!override.isEmpty()) {
+      return List.of(override.split("\\s+"));
+    }
+    try (var in = SidecarMain.class.getResourceAsStream(SIDECAR_OPTIONS)) {
+      if (in == null) {
+        throw new IOException("the sidecar jar has no " + SIDECAR_OPTIONS);
+      }
+      return optionsFileArgs(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** The options of a java argument file without quotes: '#' to the line's end is a comment. */
+  static List<String> optionsFileArgs(String text) {
+    List<String> args = new ArrayList<>();
+    for (String line : text.split("\\R")) {
+      int hash = line.indexOf('#');
+      String options = (hash < 0 ? line : line.substring(0, hash)).trim();
+      if (!options.isEmpty()) {
+        args.addAll(List.of(options.split("\\s+")));
+      }
+    }
+    return args;
   }
 
   /** Results: the phases, the sidecar's start-to-ready time and its peak resident memory. */
@@ -322,7 +341,7 @@ public final class SidecarLoad {
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmArgs);
       command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
+      command.add(sidecarClasspath());
       command.add("io.keyward.sidecar.SidecarMain");
       command.add("--config");
       command.add(config.toString());
@@ -330,7 +349,8 @@ public final class SidecarLoad {
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(out.toFile());
       pb.environment().keySet().removeIf(k -> k.startsWith("KEYWARD_"));
-      // As the container image does: glibc's per-thread malloc arenas would add tens of MiB.
+      // As the image (deploy/images/sidecar) and bin/keyward set it: glibc's per-thread malloc
+      // arenas would add tens of MiB.
       pb.environment().put("MALLOC_ARENA_MAX", "2");
       long t0 = System.nanoTime();
       Process p = pb.start();
@@ -367,6 +387,23 @@ public final class SidecarLoad {
         p.destroyForcibly();
         throw e;
       }
+    }
+
+    /**
+     * The sidecar's own runtime classpath, as its image ships it: its jar (or classes) and the
+     * {@code runtime-classpath.txt} its build writes beside it. The driver's classpath also holds
+     * the keyserver, shaded gRPC and the benchmark libraries, which the sidecar never has.
+     */
+    static String sidecarClasspath() throws Exception {
+      Path self = Path.of(SidecarMain.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI());
+      Path libs = self.resolveSibling("runtime-classpath.txt");
+      if (!Files.isRegularFile(libs)) {
+        log.warn("{} is missing (build the sidecar with mvn package); the sidecar runs on the"
+            + " driver's classpath", libs);
+        return System.getProperty("java.class.path");
+      }
+      return self + java.io.File.pathSeparator + Files.readString(libs).trim();
     }
 
     long pid() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.keyward.sidecar.Operations.Encrypted;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.Channel;
@@ -58,14 +59,16 @@ final class HttpApi {
   private final Supplier<Readiness> readiness;
   private final int maxBodyBytes;
   private final int maxBatchItems;
+  private final ByteBufAllocator allocator;
 
   HttpApi(Operations operations, SidecarMetrics metrics, Supplier<Readiness> readiness,
-      int maxBodyBytes, int maxBatchItems) {
+      int maxBodyBytes, int maxBatchItems, ByteBufAllocator allocator) {
     this.operations = operations;
     this.metrics = metrics;
     this.readiness = readiness;
     this.maxBodyBytes = maxBodyBytes;
     this.maxBatchItems = maxBatchItems;
+    this.allocator = allocator;
   }
 
   /** A pipeline for one listener; {@code healthOnly} serves just the health and metrics routes. */
@@ -380,7 +383,7 @@ final class HttpApi {
   }
 
   private FullHttpResponse write(int status, Writer w) {
-    ByteBuf buf = io.netty.buffer.PooledByteBufAllocator.DEFAULT.buffer(256);
+    ByteBuf buf = allocator.buffer(256);
     try (JsonGenerator g = mapper.getFactory().createGenerator(
         (java.io.OutputStream) new ByteBufOutputStream(buf))) {
       w.write(g);

@@ -2,12 +2,11 @@ package io.keyward.sidecar;
 
 
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.keyward.sdk.KeywardClient;
 import io.keyward.sdk.KeywardSettings;
@@ -19,14 +18,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -42,7 +33,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,7 +150,10 @@ public final class SidecarLauncher {
     SidecarMetrics metrics = new SidecarMetrics(registry);
     KeyserverHealth health = new KeyserverHealth(registry);
 
-    ManagedChannel channel = Grpc.newChannelBuilder(config.keyserverAddress(), credentials(config))
+    NettyLoops loops = new NettyLoops(
+        Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), grace);
+    resources.add(loops);
+    ManagedChannel channel = loops.channel(config.keyserverAddress(), credentials(config))
         .intercept(health)
         .build();
     resources.add(() -> {
@@ -180,50 +173,32 @@ public final class SidecarLauncher {
 
     ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(),
         config.workerThreads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(config.workerQueue()), daemon("keyward-sidecar-worker"));
+        new ArrayBlockingQueue<>(config.workerQueue()), NettyLoops.daemon("keyward-sidecar-worker"));
     workers.allowCoreThreadTimeOut(true);
     resources.add(() -> {
       workers.shutdown();
       workers.awaitTermination(grace, TimeUnit.MILLISECONDS);
     });
     ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(daemon("keyward-sidecar-probe"));
+        Executors.newSingleThreadScheduledExecutor(NettyLoops.daemon("keyward-sidecar-probe"));
     resources.add(scheduler::shutdownNow);
 
     Operations operations = new Operations(client, config.defaultKey(), workers);
     HttpApi http = new HttpApi(operations, metrics, () -> readiness(token, health),
-        config.maxBodyBytes(), config.maxBatchItems());
+        config.maxBodyBytes(), config.maxBatchItems(), loops.allocator());
 
-    boolean epoll = Epoll.isAvailable();
-    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, daemon("keyward-sidecar-accept"),
-        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-    EventLoopGroup io = new MultiThreadIoEventLoopGroup(threads, daemon("keyward-sidecar-io"),
-        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-    resources.add(() -> {
-      boss.shutdownGracefully(0, grace, TimeUnit.MILLISECONDS);
-      io.shutdownGracefully(0, grace, TimeUnit.MILLISECONDS).awaitUninterruptibly(grace + 1000);
-    });
-
-    Channel httpChannel = new ServerBootstrap().group(boss, io)
-        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-        .childHandler(http.initializer(false))
+    Channel httpChannel = loops.tcpServer(http.initializer(false))
         .bind(new InetSocketAddress(config.httpListen().host(), config.httpListen().port()))
         .sync().channel();
     resources.add(() -> httpChannel.close().sync());
     int httpPort = ((InetSocketAddress) httpChannel.localAddress()).getPort();
 
     if (config.httpUnixSocket().isPresent()) {
-      if (!epoll) {
-        throw new StartupException("listen.httpUnixSocket needs Linux epoll, which is not"
-            + " available here", Epoll.unavailabilityCause());
-      }
       Path socket = config.httpUnixSocket().get();
+      ServerBootstrap unixServer = loops.unixServer(http.initializer(false),
+          "listen.httpUnixSocket");
       Files.deleteIfExists(socket); // a stale socket from a previous run
-      Channel unix = new ServerBootstrap().group(boss, io)
-          .channel(EpollServerDomainSocketChannel.class)
-          .childHandler(http.initializer(false))
-          .bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+      Channel unix = unixServer.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
       restrict(socket, config.unixSocketMode());
       resources.add(() -> {
         unix.close().sync();
@@ -234,9 +209,7 @@ public final class SidecarLauncher {
     Optional<Integer> healthPort = Optional.empty();
     if (config.healthListen().isPresent()) {
       SidecarConfig.HostPort hp = config.healthListen().get();
-      Channel h = new ServerBootstrap().group(boss, io)
-          .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-          .childHandler(http.initializer(true))
+      Channel h = loops.tcpServer(http.initializer(true))
           .bind(new InetSocketAddress(hp.host(), hp.port())).sync().channel();
       resources.add(() -> h.close().sync());
       healthPort = Optional.of(((InetSocketAddress) h.localAddress()).getPort());
@@ -245,16 +218,15 @@ public final class SidecarLauncher {
     GrpcApi grpcApi = new GrpcApi(operations, metrics, config.maxBodyBytes(),
         config.maxBatchItems());
     HealthStatusManager grpcHealth = new HealthStatusManager();
-    Server grpc = grpcServer(NettyServerBuilder.forAddress(
+    Server grpc = grpcServer(loops.grpcServer(
         new InetSocketAddress(config.grpcListen().host(), config.grpcListen().port())),
         grpcApi, grpcHealth, config).start();
     resources.add(() -> stop(grpc, grace));
     if (config.grpcUnixSocket().isPresent()) {
       Path socket = config.grpcUnixSocket().get();
+      NettyServerBuilder unixServer = loops.grpcServer(socket, "listen.grpcUnixSocket");
       Files.deleteIfExists(socket);
-      GrpcUnixSockets loops = GrpcUnixSockets.create();
-      resources.add(loops);
-      Server unix = grpcServer(loops.builder(socket), grpcApi, grpcHealth, config).start();
+      Server unix = grpcServer(unixServer, grpcApi, grpcHealth, config).start();
       restrict(socket, config.unixSocketMode());
       resources.add(() -> {
         stop(unix, grace);
@@ -336,15 +308,6 @@ public final class SidecarLauncher {
           + "s; serving cached data keys within their limits");
     }
     return new HttpApi.Readiness(true, "ready", null);
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   private record ProxyContext(KeywardClient client, MeterRegistry meterRegistry,

@@ -1,12 +1,11 @@
 package io.keyward.sdk.aead;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * The keys derived from one 256-bit data key (DEK): the AES-256-GCM message key and the key
@@ -18,6 +17,7 @@ import org.bouncycastle.crypto.params.HKDFParameters;
  */
 public final class DataKey {
   public static final int DEK_BYTES = 32;
+  private static final String HMAC = "HmacSHA256";
 
   static final byte[] INFO_MESSAGE_KEY = ascii("keyward v1 aes-256-gcm key");
   static final byte[] INFO_COMMITMENT = ascii("keyward v1 key commitment");
@@ -48,12 +48,29 @@ public final class DataKey {
     return new DataKey(key, hkdf(dek, null, INFO_COMMITMENT));
   }
 
+  /**
+   * HKDF-SHA256 (RFC 5869) with a 32-byte output, which is the first and only block of
+   * HKDF-Expand: T(1) = HMAC(PRK, info || 0x01). A null or empty salt means HashLen zero bytes.
+   * On the JDK's HmacSHA256, so the SDK loads no BouncyCastle (a signed jar, whose verification
+   * alone costs a process several MiB) at run time.
+   */
   static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info) {
-    HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-    hkdf.init(new HKDFParameters(ikm, salt, info));
-    byte[] out = new byte[32];
-    hkdf.generateBytes(out, 0, out.length);
-    return out;
+    byte[] prk = null;
+    try {
+      Mac mac = Mac.getInstance(HMAC);
+      mac.init(new SecretKeySpec(salt == null || salt.length == 0 ? new byte[32] : salt, HMAC));
+      prk = mac.doFinal(ikm);
+      mac.init(new SecretKeySpec(prk, HMAC));
+      mac.update(info);
+      mac.update((byte) 1);
+      return mac.doFinal();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    } finally {
+      if (prk != null) {
+        Arrays.fill(prk, (byte) 0);
+      }
+    }
   }
 
   SecretKey messageKey() {

@@ -1,17 +1,18 @@
 package io.keyward.sidecar.kms;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,8 +87,8 @@ public final class KmsPlugin implements AutoCloseable {
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
     Path staging = SocketFiles.stagingName(socket, HexFormat.of().formatHex(random));
-    EventLoopGroup boss = new EpollEventLoopGroup(1);
-    EventLoopGroup workers = new EpollEventLoopGroup(2);
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     Server server = null;
     try {
       server = NettyServerBuilder.forAddress(new DomainSocketAddress(staging.toString()))
@@ -129,7 +130,7 @@ public final class KmsPlugin implements AutoCloseable {
     } else {
       credentials = TlsChannelCredentials.create();
     }
-    return Grpc.newChannelBuilder(settings.keyserverAddress(), credentials).build();
+    return NettyChannelBuilder.forTarget(settings.keyserverAddress(), credentials).build();
   }
 
   /** The socket path kube-apiserver connects to. */
