@@ -49,10 +49,11 @@ final class KeyServiceImpl extends KeyServiceGrpc.KeyServiceImplBase {
 
   @Override
   public void decryptDataKey(DecryptDataKeyRequest request, StreamObserver<DecryptDataKeyResponse> responses) {
-    offload.run(dataKeys.opensDataKeyFromMemory(request.getWrappedDataKey().toByteArray(), false), () ->
+    byte[] wrapped = request.getWrappedDataKey().toByteArray();
+    offload.run(dataKeys.opensDataKeyFromMemory(wrapped, false), () ->
       calls.run("DecryptDataKey", responses, call -> {
         DataKeys.Opened key = dataKeys.decryptDataKey(
-            CallContext.caller(), request.getWrappedDataKey().toByteArray(), request.getEncryptionContextMap(), call);
+            CallContext.caller(), wrapped, request.getEncryptionContextMap(), call);
         try {
           return DecryptDataKeyResponse.newBuilder()
               .setPlaintextDataKey(ByteString.copyFrom(key.plaintext()))
@@ -67,10 +68,11 @@ final class KeyServiceImpl extends KeyServiceGrpc.KeyServiceImplBase {
 
   @Override
   public void rewrapDataKey(RewrapDataKeyRequest request, StreamObserver<RewrapDataKeyResponse> responses) {
-    offload.run(dataKeys.opensDataKeyFromMemory(request.getWrappedDataKey().toByteArray(), true), () ->
+    byte[] wrapped = request.getWrappedDataKey().toByteArray();
+    offload.run(dataKeys.opensDataKeyFromMemory(wrapped, true), () ->
       calls.run("RewrapDataKey", responses, call -> {
         DataKeys.Sealed sealed = dataKeys.rewrap(
-            CallContext.caller(), request.getWrappedDataKey().toByteArray(), request.getEncryptionContextMap(), call);
+            CallContext.caller(), wrapped, request.getEncryptionContextMap(), call);
         return RewrapDataKeyResponse.newBuilder()
             .setWrappedDataKey(ByteString.copyFrom(sealed.blob()))
             .setKeyName(sealed.keyName())
@@ -97,10 +99,11 @@ final class KeyServiceImpl extends KeyServiceGrpc.KeyServiceImplBase {
 
   @Override
   public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> responses) {
-    offload.run(dataKeys.opensCiphertextFromMemory(request.getCiphertext().toByteArray()), () ->
+    byte[] ciphertext = request.getCiphertext().toByteArray();
+    offload.run(dataKeys.opensCiphertextFromMemory(ciphertext), () ->
       calls.run("Decrypt", responses, call -> {
         DataKeys.Opened opened = dataKeys.decrypt(
-            CallContext.caller(), request.getCiphertext().toByteArray(), request.getEncryptionContextMap(), call);
+            CallContext.caller(), ciphertext, request.getEncryptionContextMap(), call);
         try {
           return DecryptResponse.newBuilder()
               .setPlaintext(ByteString.copyFrom(opened.plaintext()))
