@@ -338,7 +338,9 @@ public final class SidecarLoad {
 
     static SidecarProcess start(Path config, List<String> jvmArgs, Path dir) throws Exception {
       List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      // -Dsidecar.java.home=DIR runs the sidecar on another JVM than the driver's.
+      command.add(Path.of(System.getProperty("sidecar.java.home",
+          System.getProperty("java.home")), "bin", "java").toString());
       command.addAll(jvmArgs);
       command.add("-cp");
       command.add(sidecarClasspath());
