@@ -1,6 +1,7 @@
 package io.keyward.sidecar;
 
-import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,7 @@ public final class SidecarMain {
       System.err.println("keyward sidecar: " + e.getMessage());
       return 2;
     }
+    DefaultTrustStore.emptyWhenUnused(config, System.getProperties());
     SidecarLauncher.Running running;
     try {
       running = SidecarLauncher.start(config);
@@ -45,8 +47,9 @@ public final class SidecarMain {
       System.err.println("keyward sidecar: " + e.getMessage());
       return 3;
     }
-    long startedMillis = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean()
-        .getStartTime();
+    // From the process's start time in /proc: the JVM's own MXBean would load JMX (46 classes).
+    long startedMillis = ProcessHandle.current().info().startInstant()
+        .map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
     System.out.println("keyward sidecar: listening http " + config.httpListen().host() + ":"
         + running.httpPort() + ", grpc " + config.grpcListen().host() + ":" + running.grpcPort()
         + config.httpUnixSocket().map(p -> ", http socket " + p).orElse("")
