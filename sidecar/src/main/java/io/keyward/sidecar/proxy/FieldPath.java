@@ -1,8 +1,5 @@
 package io.keyward.sidecar.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +8,8 @@ import java.util.Map;
  * A configured field: a JSON Pointer ({@code /card/number}, RFC 6901) or a simple path ({@code
  * $.contacts[*].email}, {@code $.items[0].sku}, {@code $['odd key']}) where {@code [*]} matches
  * every element of an array. Matches are reported with their concrete JSON Pointer, which is the
- * one notation used for {@code {field}} in both directions.
+ * one notation used for {@code {field}} in both directions. Documents are {@link
+ * io.keyward.sidecar.json.JsonTree} values: objects are maps, arrays lists.
  */
 final class FieldPath {
   /** One step of the path. */
@@ -27,12 +25,13 @@ final class FieldPath {
   private record AnyIndex() implements Step {}
 
   /** A value found in a document, with what is needed to replace it in place. */
-  record Match(JsonNode container, String member, int index, JsonNode value, String pointer) {
-    void replace(JsonNode replacement) {
-      if (container instanceof ObjectNode o) {
-        o.set(member, replacement);
+  record Match(Object container, String member, int index, Object value, String pointer) {
+    @SuppressWarnings("unchecked")
+    void replace(Object replacement) {
+      if (member != null) {
+        ((Map<String, Object>) container).put(member, replacement); // keeps the member's place
       } else {
-        ((ArrayNode) container).set(index, replacement);
+        ((List<Object>) container).set(index, replacement);
       }
     }
   }
@@ -116,17 +115,17 @@ final class FieldPath {
   }
 
   /** Every value at this path in {@code root}, in document order; missing paths match nothing. */
-  List<Match> find(JsonNode root) {
+  List<Match> find(Object root) {
     List<Match> out = new ArrayList<>();
     walk(root, 0, "", out);
     return out;
   }
 
-  private void walk(JsonNode node, int depth, String pointer, List<Match> out) {
+  private void walk(Object node, int depth, String pointer, List<Match> out) {
     Step step = steps.get(depth);
     boolean last = depth == steps.size() - 1;
     if (step instanceof AnyIndex) {
-      if (node instanceof ArrayNode array) {
+      if (node instanceof List<?> array) {
         for (int i = 0; i < array.size(); i++) {
           visit(array, null, i, pointer + "/" + i, depth, last, out);
         }
@@ -134,24 +133,25 @@ final class FieldPath {
       return;
     }
     if (step instanceof Index idx) {
-      if (node instanceof ArrayNode array && idx.index() < array.size()) {
+      if (node instanceof List<?> array && idx.index() < array.size()) {
         visit(array, null, idx.index(), pointer + "/" + idx.index(), depth, last, out);
       }
       return;
     }
     String name = step instanceof Name n ? n.name() : ((Token) step).token();
-    if (node instanceof ObjectNode object && object.has(name)) {
+    if (node instanceof Map<?, ?> object && object.containsKey(name)) {
       visit(object, name, -1, pointer + "/" + escape(name), depth, last, out);
-    } else if (step instanceof Token && node instanceof ArrayNode array
+    } else if (step instanceof Token && node instanceof List<?> array
         && name.matches("0|[1-9][0-9]{0,8}") && Integer.parseInt(name) < array.size()) {
       int i = Integer.parseInt(name);
       visit(array, null, i, pointer + "/" + i, depth, last, out);
     }
   }
 
-  private void visit(JsonNode container, String member, int index, String pointer, int depth,
+  private void visit(Object container, String member, int index, String pointer, int depth,
       boolean last, List<Match> out) {
-    JsonNode child = member != null ? container.get(member) : container.get(index);
+    Object child = member != null ? ((Map<?, ?>) container).get(member)
+        : ((List<?>) container).get(index);
     if (last) {
       out.add(new Match(container, member, index, child, pointer));
     } else {
@@ -160,32 +160,33 @@ final class FieldPath {
   }
 
   /** Every string value in {@code root} for which {@code test} holds, with its JSON Pointer. */
-  static List<Match> strings(JsonNode root, java.util.function.Predicate<String> test) {
+  static List<Match> strings(Object root, java.util.function.Predicate<String> test) {
     List<Match> out = new ArrayList<>();
     collectStrings(root, "", test, out);
     return out;
   }
 
-  private static void collectStrings(JsonNode node, String pointer,
+  private static void collectStrings(Object node, String pointer,
       java.util.function.Predicate<String> test, List<Match> out) {
-    if (node instanceof ObjectNode object) {
-      for (Map.Entry<String, JsonNode> e : object.properties()) {
-        String p = pointer + "/" + escape(e.getKey());
-        JsonNode child = e.getValue();
-        if (child.isTextual()) {
-          if (test.test(child.textValue())) {
-            out.add(new Match(object, e.getKey(), -1, child, p));
+    if (node instanceof Map<?, ?> object) {
+      for (Map.Entry<?, ?> e : object.entrySet()) {
+        String member = (String) e.getKey();
+        String p = pointer + "/" + escape(member);
+        Object child = e.getValue();
+        if (child instanceof String text) {
+          if (test.test(text)) {
+            out.add(new Match(object, member, -1, child, p));
           }
         } else {
           collectStrings(child, p, test, out);
         }
       }
-    } else if (node instanceof ArrayNode array) {
+    } else if (node instanceof List<?> array) {
       for (int i = 0; i < array.size(); i++) {
-        JsonNode child = array.get(i);
+        Object child = array.get(i);
         String p = pointer + "/" + i;
-        if (child.isTextual()) {
-          if (test.test(child.textValue())) {
+        if (child instanceof String text) {
+          if (test.test(text)) {
             out.add(new Match(array, null, i, child, p));
           }
         } else {

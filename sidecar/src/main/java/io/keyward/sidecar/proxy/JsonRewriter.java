@@ -1,14 +1,7 @@
 package io.keyward.sidecar.proxy;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.keyward.sdk.KeywardException;
+import io.keyward.sidecar.json.JsonTree;
 import io.keyward.sidecar.proxy.ContextTemplate.RequestFacts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,14 +17,6 @@ import java.util.Map;
  * exchange fails with a {@link ProxyError}: no field is ever dropped or left in the wrong form.
  */
 final class JsonRewriter {
-  /** Exact numbers (1.10 stays 1.10) and no ambiguity: duplicate members and trailing data fail. */
-  static final ObjectMapper MAPPER = JsonMapper.builder()
-      .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .build();
-
   /** What became of a body. */
   sealed interface Outcome permits Unchanged, Rewritten, Failed {}
 
@@ -50,24 +35,24 @@ final class JsonRewriter {
    * missing fields stay as they are.
    */
   static Outcome encryptRequest(byte[] body, ProxyRule rule, RequestFacts facts, FieldCrypto crypto) {
-    JsonNode root;
+    Object root;
     try {
-      root = MAPPER.readTree(body);
+      root = parse(body);
     } catch (IOException e) {
       return new Failed(ProxyError.malformedJson());
     }
-    if (root == null || root.isMissingNode()) {
+    if (root == JsonTree.NO_VALUE) {
       return new Unchanged(); // an empty body (a GET labelled JSON) holds nothing to protect
     }
     boolean changed = false;
     for (FieldPath field : rule.fieldPaths()) {
       for (FieldPath.Match m : field.find(root)) {
-        if (m.value().isNull()) {
+        if (m.value() == null) {
           continue;
         }
-        byte[] plaintext = m.value().isTextual()
-            ? m.value().textValue().getBytes(StandardCharsets.UTF_8)
-            : serialise(m.value());
+        byte[] plaintext = m.value() instanceof String text
+            ? text.getBytes(StandardCharsets.UTF_8)
+            : JsonTree.toBytes(m.value());
         Map<String, String> context;
         try {
           context = rule.template().render(m.pointer(), facts);
@@ -85,11 +70,11 @@ final class JsonRewriter {
               "a context value is invalid (over 1024 bytes or not well-formed text) or the value"
                   + " is too large"));
         }
-        m.replace(TextNode.valueOf(ciphertext));
+        m.replace(ciphertext);
         changed = true;
       }
     }
-    return changed ? new Rewritten(serialise(root)) : new Unchanged();
+    return changed ? new Rewritten(JsonTree.toBytes(root)) : new Unchanged();
   }
 
   /**
@@ -98,35 +83,32 @@ final class JsonRewriter {
    * not JSON, or holds no ciphertext, is left as it is.
    */
   static Outcome decryptResponse(byte[] body, ProxyRule rule, RequestFacts facts, FieldCrypto crypto) {
-    JsonNode root;
+    Object root;
     try {
-      root = MAPPER.readTree(body);
+      root = parse(body);
     } catch (IOException e) {
       return new Unchanged(); // not ours to judge: the upstream's body goes through as it came
     }
-    if (root == null) {
-      return new Unchanged();
-    }
-    if (root.isTextual()) {
-      if (!crypto.looksLikeCiphertext(root.textValue())) {
+    if (root instanceof String text) {
+      if (!crypto.looksLikeCiphertext(text)) {
         return new Unchanged();
       }
-      Object result = decryptOne(root.textValue(), "", rule, facts, crypto);
+      Object result = decryptOne(text, "", rule, facts, crypto);
       return result instanceof ProxyError e ? new Failed(e)
-          : new Rewritten(serialise(TextNode.valueOf((String) result)));
+          : new Rewritten(JsonTree.toBytes(result));
     }
     List<FieldPath.Match> matches = FieldPath.strings(root, crypto::looksLikeCiphertext);
     if (matches.isEmpty()) {
       return new Unchanged();
     }
     for (FieldPath.Match m : matches) {
-      Object result = decryptOne(m.value().textValue(), m.pointer(), rule, facts, crypto);
+      Object result = decryptOne((String) m.value(), m.pointer(), rule, facts, crypto);
       if (result instanceof ProxyError e) {
         return new Failed(e);
       }
-      m.replace(TextNode.valueOf((String) result));
+      m.replace(result);
     }
-    return new Rewritten(serialise(root));
+    return new Rewritten(JsonTree.toBytes(root));
   }
 
   /** The plaintext as a String, or the ProxyError. */
@@ -158,11 +140,11 @@ final class JsonRewriter {
     }
   }
 
-  private static byte[] serialise(JsonNode node) {
-    try {
-      return MAPPER.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a parsed JSON tree did not serialise", e);
-    }
+  /**
+   * Exact numbers (1.10 stays 1.10, big integers whole) and no ambiguity: repeated member names
+   * and trailing data fail. {@link JsonTree#NO_VALUE} for an empty body.
+   */
+  static Object parse(byte[] body) throws IOException {
+    return JsonTree.parse(body, JsonTree.Fractions.EXACT);
   }
 }
