@@ -45,6 +45,7 @@ final class ConfigYaml {
   }
 
   private final ParserImpl parser;
+  private final Resolver resolver = new Resolver(); // YAML 1.1 implicit types, as before
   private Event last;
   private int depth;
 
@@ -128,8 +129,8 @@ final class ConfigYaml {
     String value = e.getValue();
     String tag = e.getTag();
     if (tag == null || tag.equals("!")) {
-      Tag resolved = new Resolver()
-          .resolve(NodeId.scalar, value, e.getImplicit().canOmitTagInPlainScalar());
+      Tag resolved =
+          resolver.resolve(NodeId.scalar, value, e.getImplicit().canOmitTagInPlainScalar());
       if (resolved.equals(Tag.INT)) {
         return integer(value);
       }
