@@ -69,11 +69,16 @@ public final class JsonTree {
       return NO_VALUE;
     }
     Object value = read(p, fractions);
+    requireEnd(p);
+    return value;
+  }
+
+  /** Fails, at the token's place, if anything but whitespace follows the value just read. */
+  public static void requireEnd(JsonParser p) throws IOException {
     if (p.nextToken() != null) {
       throw new JsonParseException(p, "trailing token after the JSON value",
           p.currentTokenLocation());
     }
-    return value;
   }
 
   /** The value at the parser's current token, consuming it. */
@@ -98,9 +103,8 @@ public final class JsonTree {
       case VALUE_STRING:
         return p.getText();
       case VALUE_NUMBER_INT:
-        return p.getNumberValue();
       case VALUE_NUMBER_FLOAT:
-        return fractions == Fractions.EXACT ? p.getDecimalValue() : (Object) p.getDoubleValue();
+        return number(p, fractions);
       case VALUE_TRUE:
         return Boolean.TRUE;
       case VALUE_FALSE:
@@ -157,8 +161,24 @@ public final class JsonTree {
     }
   }
 
-  /** A generator for callers that write their own documents; the same settings as {@link #parse}. */
+  /** A generator for callers that write their own documents. */
   public static JsonGenerator generator(java.io.OutputStream out) throws IOException {
     return FACTORY.createGenerator(out);
+  }
+
+  /** A parser for callers that stream a document: repeated member names are errors. */
+  public static JsonParser parser(byte[] in) throws IOException {
+    return FACTORY.createParser(in);
+  }
+
+  /**
+   * The current number token as {@link #parse} holds it: Integer, Long or BigInteger, and for
+   * fractions BigDecimal or Double.
+   */
+  public static Number number(JsonParser p, Fractions fractions) throws IOException {
+    if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+      return p.getNumberValue();
+    }
+    return fractions == Fractions.EXACT ? p.getDecimalValue() : (Number) p.getDoubleValue();
   }
 }

@@ -159,41 +159,73 @@ final class FieldPath {
     }
   }
 
-  /** Every string value in {@code root} for which {@code test} holds, with its JSON Pointer. */
-  static List<Match> strings(Object root, java.util.function.Predicate<String> test) {
-    List<Match> out = new ArrayList<>();
-    collectStrings(root, "", test, out);
-    return out;
+  /**
+   * Whether this path selects the value at {@code position} (member names as Strings, array
+   * indices as Integers, from the root): the streaming form of {@link #find}.
+   */
+  boolean selects(List<Object> position) {
+    if (position.size() != steps.size()) {
+      return false;
+    }
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      Integer selected = index(step);
+      boolean accepted = position.get(i) instanceof Integer index
+          ? selected != null && (selected == ANY || selected.equals(index))
+          : position.get(i).equals(name(step));
+      if (!accepted) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private static void collectStrings(Object node, String pointer,
-      java.util.function.Predicate<String> test, List<Match> out) {
-    if (node instanceof Map<?, ?> object) {
-      for (Map.Entry<?, ?> e : object.entrySet()) {
-        String member = (String) e.getKey();
-        String p = pointer + "/" + escape(member);
-        Object child = e.getValue();
-        if (child instanceof String text) {
-          if (test.test(text)) {
-            out.add(new Match(object, member, -1, child, p));
-          }
-        } else {
-          collectStrings(child, p, test, out);
-        }
-      }
-    } else if (node instanceof List<?> array) {
-      for (int i = 0; i < array.size(); i++) {
-        Object child = array.get(i);
-        String p = pointer + "/" + i;
-        if (child instanceof String text) {
-          if (test.test(text)) {
-            out.add(new Match(array, null, i, child, p));
-          }
-        } else {
-          collectStrings(child, p, test, out);
+  /**
+   * Whether two of these paths could select the same value, or one a value inside the other's.
+   * Then applying them one after the other (each seeing what the earlier ones wrote) is not the
+   * same as applying them all in one pass.
+   */
+  static boolean mayOverlap(List<FieldPath> paths) {
+    for (int a = 0; a < paths.size(); a++) {
+      for (int b = a + 1; b < paths.size(); b++) {
+        if (samePrefix(paths.get(a).steps, paths.get(b).steps)) {
+          return true;
         }
       }
     }
+    return false;
+  }
+
+  private static boolean samePrefix(List<Step> a, List<Step> b) {
+    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+      Integer ia = index(a.get(i));
+      Integer ib = index(b.get(i));
+      boolean sameName = name(a.get(i)) != null && name(a.get(i)).equals(name(b.get(i)));
+      boolean sameIndex = ia != null && ib != null && (ia == ANY || ib == ANY || ia.equals(ib));
+      if (!sameName && !sameIndex) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final int ANY = -1;
+
+  /** The array index a step selects: ANY for [*], null if it selects no array element. */
+  private static Integer index(Step step) {
+    if (step instanceof AnyIndex) {
+      return ANY;
+    }
+    if (step instanceof Index i) {
+      return i.index();
+    }
+    return step instanceof Token t && t.token().matches("0|[1-9][0-9]{0,8}")
+        ? Integer.valueOf(t.token()) : null;
+  }
+
+  /** The object member a step selects, or null. */
+  private static String name(Step step) {
+    return step instanceof Name n ? n.name() : step instanceof Token t ? t.token() : null;
   }
 
   static String escape(String member) {

@@ -1,8 +1,11 @@
 package io.keyward.sidecar.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyward.sidecar.json.JsonTree;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +19,7 @@ class FieldPathTest {
        "odd key":"odd","num":5}""";
 
   static Object doc() throws Exception {
-    return JsonRewriter.parse(DOC.getBytes(StandardCharsets.UTF_8));
+    return JsonTree.parse(DOC.getBytes(StandardCharsets.UTF_8), JsonTree.Fractions.EXACT);
   }
 
   static List<String> pointers(String spec) throws Exception {
@@ -58,6 +61,32 @@ class FieldPathTest {
     assertEquals("S", ((Map<?, ?>) object.get("a")).get("b/c"));
     assertEquals(List.of("a", "list", "nested", "odd key", "num"), List.copyOf(object.keySet()),
         "member order is kept");
+  }
+
+  @Test
+  void selectsPositionsAsFindDoes() {
+    assertTrue(FieldPath.parse("$.list[*].x", "t").selects(List.of("list", 7, "x")));
+    assertFalse(FieldPath.parse("$.list[*].x", "t").selects(List.of("list", "7", "x")));
+    assertTrue(FieldPath.parse("/a/0", "t").selects(List.of("a", 0)));
+    assertTrue(FieldPath.parse("/a/0", "t").selects(List.of("a", "0")));
+    assertFalse(FieldPath.parse("/a/07", "t").selects(List.of("a", 7)));
+    assertFalse(FieldPath.parse("$.a[1]", "t").selects(List.of("a", "1")));
+    assertFalse(FieldPath.parse("/a/b", "t").selects(List.of("a")));
+  }
+
+  @Test
+  void overlapIsWhenOnePathCouldSelectTheSameValueOrOneInside() {
+    for (List<String> overlapping : List.of(List.of("/a", "/a/b"), List.of("/a/b", "/a"),
+        List.of("/a", "/a"), List.of("$.l[*]", "/l/3/x"), List.of("/l/0", "$.l[0]"),
+        List.of("$['k']", "/k"))) {
+      assertTrue(FieldPath.mayOverlap(overlapping.stream()
+          .map(s -> FieldPath.parse(s, "t")).toList()), overlapping.toString());
+    }
+    for (List<String> apart : List.of(List.of("/a", "/b"), List.of("$.l[0]", "$.l[1]"),
+        List.of("$.l[*].x", "$.l[*].y"), List.of("$.a[*]", "/a/b"), List.of("/a"))) {
+      assertFalse(FieldPath.mayOverlap(apart.stream()
+          .map(s -> FieldPath.parse(s, "t")).toList()), apart.toString());
+    }
   }
 
   @Test
