@@ -36,12 +36,20 @@ final class FieldPath {
     }
   }
 
+  /** What {@link #indexes} holds for {@code [*]}. */
+  private static final int ANY = -1;
+
   private final String source;
   private final List<Step> steps;
+  // Per step, worked out once: selects() runs for every value of every streamed body.
+  private final Integer[] indexes;
+  private final String[] names;
 
   private FieldPath(String source, List<Step> steps) {
     this.source = source;
     this.steps = List.copyOf(steps);
+    this.indexes = steps.stream().map(FieldPath::index).toArray(Integer[]::new);
+    this.names = steps.stream().map(FieldPath::name).toArray(String[]::new);
   }
 
   static FieldPath parse(String spec, String where) {
@@ -168,11 +176,9 @@ final class FieldPath {
       return false;
     }
     for (int i = 0; i < steps.size(); i++) {
-      Step step = steps.get(i);
-      Integer selected = index(step);
       boolean accepted = position.get(i) instanceof Integer index
-          ? selected != null && (selected == ANY || selected.equals(index))
-          : position.get(i).equals(name(step));
+          ? indexes[i] != null && (indexes[i] == ANY || indexes[i].equals(index))
+          : position.get(i).equals(names[i]);
       if (!accepted) {
         return false;
       }
@@ -188,7 +194,7 @@ final class FieldPath {
   static boolean mayOverlap(List<FieldPath> paths) {
     for (int a = 0; a < paths.size(); a++) {
       for (int b = a + 1; b < paths.size(); b++) {
-        if (samePrefix(paths.get(a).steps, paths.get(b).steps)) {
+        if (samePrefix(paths.get(a), paths.get(b))) {
           return true;
         }
       }
@@ -196,11 +202,11 @@ final class FieldPath {
     return false;
   }
 
-  private static boolean samePrefix(List<Step> a, List<Step> b) {
-    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-      Integer ia = index(a.get(i));
-      Integer ib = index(b.get(i));
-      boolean sameName = name(a.get(i)) != null && name(a.get(i)).equals(name(b.get(i)));
+  private static boolean samePrefix(FieldPath a, FieldPath b) {
+    for (int i = 0; i < Math.min(a.steps.size(), b.steps.size()); i++) {
+      Integer ia = a.indexes[i];
+      Integer ib = b.indexes[i];
+      boolean sameName = a.names[i] != null && a.names[i].equals(b.names[i]);
       boolean sameIndex = ia != null && ib != null && (ia == ANY || ib == ANY || ia.equals(ib));
       if (!sameName && !sameIndex) {
         return false;
@@ -208,8 +214,6 @@ final class FieldPath {
     }
     return true;
   }
-
-  private static final int ANY = -1;
 
   /** The array index a step selects: ANY for [*], null if it selects no array element. */
   private static Integer index(Step step) {
