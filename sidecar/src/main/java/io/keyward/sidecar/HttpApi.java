@@ -2,9 +2,8 @@ package io.keyward.sidecar;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.keyward.sidecar.Operations.Encrypted;
+import io.keyward.sidecar.json.JsonTree;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
@@ -50,10 +49,6 @@ final class HttpApi {
   /** What {@code /readyz} reports. */
   record Readiness(boolean ready, String status, String reason) {}
 
-  // Trailing tokens and duplicate keys are errors: a body must mean exactly one thing.
-  private final ObjectMapper mapper = new ObjectMapper()
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private final Operations operations;
   private final SidecarMetrics metrics;
   private final Supplier<Readiness> readiness;
@@ -169,7 +164,7 @@ final class HttpApi {
       }
       CompletableFuture<FullHttpResponse> result;
       try {
-        JsonNode body = parse(req.content());
+        Object body = parse(req.content());
         result = switch (route) {
           case ENCRYPT -> encrypt(Requests.encryptItem(body, ""));
           case DECRYPT -> decrypt(Requests.decryptItem(body, ""));
@@ -248,13 +243,14 @@ final class HttpApi {
     }
   }
 
-  private JsonNode parse(ByteBuf content) {
+  /** The body as a {@link JsonTree} value; trailing tokens and repeated names are errors. */
+  private static Object parse(ByteBuf content) {
     if (!content.isReadable()) {
       throw Requests.bad("request body is empty; expected a JSON object");
     }
     try (ByteBufInputStream in = new ByteBufInputStream(content.duplicate())) {
-      JsonNode n = mapper.readTree((java.io.InputStream) in);
-      if (n == null || n.isMissingNode()) {
+      Object n = JsonTree.parse(in, JsonTree.Fractions.DOUBLE);
+      if (n == JsonTree.NO_VALUE) {
         throw Requests.bad("request body is empty; expected a JSON object");
       }
       return n;
@@ -277,7 +273,7 @@ final class HttpApi {
         .thenApply(p -> write(200, g -> decrypted(g, p)));
   }
 
-  private CompletableFuture<FullHttpResponse> encryptBatch(JsonNode items) {
+  private CompletableFuture<FullHttpResponse> encryptBatch(List<?> items) {
     List<CompletableFuture<Encrypted>> results = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       try {
@@ -290,7 +286,7 @@ final class HttpApi {
     return batch(results, HttpApi::encrypted);
   }
 
-  private CompletableFuture<FullHttpResponse> decryptBatch(JsonNode items) {
+  private CompletableFuture<FullHttpResponse> decryptBatch(List<?> items) {
     List<CompletableFuture<byte[]>> results = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       try {
@@ -384,8 +380,7 @@ final class HttpApi {
 
   private FullHttpResponse write(int status, Writer w) {
     ByteBuf buf = allocator.buffer(256);
-    try (JsonGenerator g = mapper.getFactory().createGenerator(
-        (java.io.OutputStream) new ByteBufOutputStream(buf))) {
+    try (JsonGenerator g = JsonTree.generator(new ByteBufOutputStream(buf))) {
       w.write(g);
     } catch (IOException e) {
       buf.release();

@@ -1,15 +1,16 @@
 package io.keyward.sidecar;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Reads the local API's JSON request items. Unknown fields are rejected, so that a misspelt
- * {@code "contxt"} cannot silently encrypt without a context.
+ * {@code "contxt"} cannot silently encrypt without a context. Items are {@link
+ * io.keyward.sidecar.json.JsonTree} values: a JSON {@code null} and a missing member both read as
+ * {@code null}.
  */
 final class Requests {
   private static final Set<String> ENCRYPT_FIELDS = Set.of("key", "plaintext", "context");
@@ -26,43 +27,39 @@ final class Requests {
 
   private Requests() {}
 
-  static EncryptItem encryptItem(JsonNode n, String where) {
-    object(n, where, ENCRYPT_FIELDS);
-    JsonNode key = n.get("key");
-    if (key != null && !key.isNull() && !key.isTextual()) {
+  static EncryptItem encryptItem(Object item, String where) {
+    Map<?, ?> n = object(item, where, ENCRYPT_FIELDS);
+    Object key = n.get("key");
+    if (key != null && !(key instanceof String)) {
       throw bad(where + "key must be a string");
     }
-    JsonNode pt = n.get("plaintext");
-    if (pt == null || !pt.isTextual()) {
+    if (!(n.get("plaintext") instanceof String pt)) {
       throw bad(where + "plaintext is required and must be a base64 string");
     }
     byte[] plaintext;
     try {
-      if (pt.textValue().length() % 4 != 0) {
+      if (pt.length() % 4 != 0) {
         throw new IllegalArgumentException("unpadded");
       }
-      plaintext = Base64.getDecoder().decode(pt.textValue());
+      plaintext = Base64.getDecoder().decode(pt);
     } catch (IllegalArgumentException e) {
       throw bad(where + "plaintext is not valid base64 (RFC 4648, with padding)");
     }
-    return new EncryptItem(key == null || key.isNull() ? null : key.textValue(), plaintext,
-        context(n.get("context"), where));
+    return new EncryptItem((String) key, plaintext, context(n.get("context"), where));
   }
 
-  static DecryptItem decryptItem(JsonNode n, String where) {
-    object(n, where, DECRYPT_FIELDS);
-    JsonNode ct = n.get("ciphertext");
-    if (ct == null || !ct.isTextual()) {
+  static DecryptItem decryptItem(Object item, String where) {
+    Map<?, ?> n = object(item, where, DECRYPT_FIELDS);
+    if (!(n.get("ciphertext") instanceof String ct)) {
       throw bad(where + "ciphertext is required and must be a string");
     }
-    return new DecryptItem(ct.textValue(), context(n.get("context"), where));
+    return new DecryptItem(ct, context(n.get("context"), where));
   }
 
   /** The {@code items} array of a batch request, bounded. */
-  static JsonNode items(JsonNode root, int max) {
-    object(root, "", Set.of("items"));
-    JsonNode items = root.get("items");
-    if (items == null || !items.isArray()) {
+  static List<?> items(Object root, int max) {
+    Map<?, ?> n = object(root, "", Set.of("items"));
+    if (!(n.get("items") instanceof List<?> items)) {
       throw bad("items is required and must be a list");
     }
     if (items.size() > max) {
@@ -71,35 +68,34 @@ final class Requests {
     return items;
   }
 
-  private static void object(JsonNode n, String where, Set<String> fields) {
-    if (n == null || !n.isObject()) {
+  private static Map<?, ?> object(Object n, String where, Set<String> fields) {
+    if (!(n instanceof Map<?, ?> object)) {
       throw bad((where.isEmpty() ? "request body" : where.substring(0, where.length() - 1))
           + " must be a JSON object");
     }
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
+    for (Object f : object.keySet()) {
       if (!fields.contains(f)) {
-        throw bad(where + "unknown field '" + SidecarConfig.quote(f) + "'; expected " 
+        throw bad(where + "unknown field '" + SidecarConfig.quote((String) f) + "'; expected "
             + new java.util.TreeSet<>(fields));
       }
     }
+    return object;
   }
 
-  private static Map<String, String> context(JsonNode n, String where) {
-    if (n == null || n.isNull()) {
+  private static Map<String, String> context(Object n, String where) {
+    if (n == null) {
       return Map.of();
     }
-    if (!n.isObject()) {
+    if (!(n instanceof Map<?, ?> object)) {
       throw bad(where + "context must be a JSON object of strings");
     }
     Map<String, String> m = new HashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isTextual()) {
-        throw bad(where + "context value of '" + SidecarConfig.quote(e.getKey())
+    for (Map.Entry<?, ?> e : object.entrySet()) {
+      if (!(e.getValue() instanceof String value)) {
+        throw bad(where + "context value of '" + SidecarConfig.quote((String) e.getKey())
             + "' must be a string");
       }
-      m.put(e.getKey(), e.getValue().textValue());
+      m.put((String) e.getKey(), value);
     }
     return m;
   }

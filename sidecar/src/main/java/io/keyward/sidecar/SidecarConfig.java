@@ -1,14 +1,15 @@
 package io.keyward.sidecar;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeType;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.keyward.sdk.KeywardSettings;
 import io.keyward.sdk.format.Header;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -230,38 +230,38 @@ public final class SidecarConfig {
 
   private static List<Map<String, Object>> readFile(Path path, Map<Setting, Raw> raw)
       throws ConfigException {
-    JsonNode root;
+    Object root;
     try {
       if (Files.size(path) > 1 << 20) {
         throw new ConfigException("config file " + path + " is larger than 1 MiB");
       }
-      root = new YAMLMapper().readTree(path.toFile());
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+      try (Reader in = utf8(path)) {
+        root = ConfigYaml.read(in);
+      }
+    } catch (ConfigYaml.InvalidYaml e) {
+      String where = e.line == 0 ? "" : " at line " + e.line;
       throw new ConfigException("config file " + path + " is not valid YAML" + where);
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + path + ": " + e.getMessage(), e);
     }
-    if (root == null || root.isMissingNode() || root.isNull()) {
+    if (root == null) {
       return List.of();
     }
-    if (!root.isObject()) {
+    if (!(root instanceof Map<?, ?> settings)) {
       throw new ConfigException("config file " + path + " must be a YAML mapping");
     }
     String origin = "config file " + path;
     List<Map<String, Object>> proxy = List.of();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String key = e.getKey();
-      JsonNode value = e.getValue();
+    for (Map.Entry<?, ?> e : settings.entrySet()) {
+      String key = (String) e.getKey();
+      Object value = e.getValue();
       if (key.equals(Setting.PROXY_PATH)) {
         proxy = proxy(value, origin);
       } else if (Setting.isSection(key)) {
-        if (!value.isObject()) {
+        if (!(value instanceof Map<?, ?> section)) {
           throw new ConfigException(key + " must be a mapping (" + origin + ")");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> fit = value.fields(); fit.hasNext(); ) {
-          Map.Entry<String, JsonNode> f = fit.next();
+        for (Map.Entry<?, ?> f : section.entrySet()) {
           put(raw, key + "." + f.getKey(), f.getValue(), origin);
         }
       } else {
@@ -271,57 +271,59 @@ public final class SidecarConfig {
     return proxy;
   }
 
-  private static void put(Map<Setting, Raw> raw, String path, JsonNode value, String origin)
+  /** The file as UTF-8 text; a byte that is not UTF-8 stops the YAML reader (it wraps the error). */
+  private static Reader utf8(Path path) throws IOException {
+    return new InputStreamReader(new FileInputStream(path.toFile()),
+        StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT));
+  }
+
+  private static void put(Map<Setting, Raw> raw, String path, Object value, String origin)
       throws ConfigException {
     Setting s = Setting.byPath(path);
     if (s == null) {
       throw new ConfigException("unknown setting '" + quote(path) + "' (" + origin + ")");
     }
-    if (!value.isValueNode()) {
+    if (value instanceof Map || value instanceof List) {
       throw new ConfigException(path + " must be a single value (" + origin + ")");
     }
-    raw.put(s, new Raw(value.isNull() ? "" : value.asText(), origin));
+    raw.put(s, new Raw(value == null ? "" : value.toString(), origin));
   }
 
-  private static List<Map<String, Object>> proxy(JsonNode node, String origin)
+  private static List<Map<String, Object>> proxy(Object node, String origin)
       throws ConfigException {
-    if (node.isNull()) {
+    if (node == null) {
       return List.of();
     }
-    if (!node.isArray()) {
+    if (!(node instanceof List<?> list)) {
       throw new ConfigException("proxy must be a list of routes (" + origin + ")");
     }
     List<Map<String, Object>> routes = new ArrayList<>();
-    for (int i = 0; i < node.size(); i++) {
-      if (!node.get(i).isObject()) {
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof Map)) {
         throw new ConfigException("proxy[" + i + "] must be a mapping (" + origin + ")");
       }
       @SuppressWarnings("unchecked")
-      Map<String, Object> route = (Map<String, Object>) plain(node.get(i));
+      Map<String, Object> route = (Map<String, Object>) unmodifiable(list.get(i));
       routes.add(route);
     }
     return List.copyOf(routes);
   }
 
-  /** Converts YAML to unmodifiable maps, lists, strings, numbers and booleans (null: absent). */
-  private static Object plain(JsonNode n) {
-    if (n.isObject()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      n.fields().forEachRemaining(e -> m.put(e.getKey(), plain(e.getValue())));
+  /** The same YAML values, read-only all the way down (null: absent). */
+  private static Object unmodifiable(Object n) {
+    if (n instanceof Map<?, ?> map) {
+      Map<Object, Object> m = new LinkedHashMap<>();
+      map.forEach((k, v) -> m.put(k, unmodifiable(v)));
       return Collections.unmodifiableMap(m);
     }
-    if (n.isArray()) {
+    if (n instanceof List<?> list) {
       List<Object> l = new ArrayList<>();
-      n.forEach(x -> l.add(plain(x)));
+      list.forEach(x -> l.add(unmodifiable(x)));
       return Collections.unmodifiableList(l);
     }
-    if (n.getNodeType() == JsonNodeType.NUMBER) {
-      return n.numberValue();
-    }
-    if (n.isBoolean()) {
-      return n.booleanValue();
-    }
-    return n.isNull() ? null : n.asText();
+    return n;
   }
 
   private static Map<Setting, Raw> parseFlags(List<String> args) throws ConfigException {

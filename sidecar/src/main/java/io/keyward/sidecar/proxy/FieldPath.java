@@ -1,8 +1,5 @@
 package io.keyward.sidecar.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +8,8 @@ import java.util.Map;
  * A configured field: a JSON Pointer ({@code /card/number}, RFC 6901) or a simple path ({@code
  * $.contacts[*].email}, {@code $.items[0].sku}, {@code $['odd key']}) where {@code [*]} matches
  * every element of an array. Matches are reported with their concrete JSON Pointer, which is the
- * one notation used for {@code {field}} in both directions.
+ * one notation used for {@code {field}} in both directions. Documents are {@link
+ * io.keyward.sidecar.json.JsonTree} values: objects are maps, arrays lists.
  */
 final class FieldPath {
   /** One step of the path. */
@@ -27,22 +25,31 @@ final class FieldPath {
   private record AnyIndex() implements Step {}
 
   /** A value found in a document, with what is needed to replace it in place. */
-  record Match(JsonNode container, String member, int index, JsonNode value, String pointer) {
-    void replace(JsonNode replacement) {
-      if (container instanceof ObjectNode o) {
-        o.set(member, replacement);
+  record Match(Object container, String member, int index, Object value, String pointer) {
+    @SuppressWarnings("unchecked")
+    void replace(Object replacement) {
+      if (member != null) {
+        ((Map<String, Object>) container).put(member, replacement); // keeps the member's place
       } else {
-        ((ArrayNode) container).set(index, replacement);
+        ((List<Object>) container).set(index, replacement);
       }
     }
   }
 
+  /** What {@link #indexes} holds for {@code [*]}. */
+  private static final int ANY = -1;
+
   private final String source;
   private final List<Step> steps;
+  // Per step, worked out once: selects() runs for every value of every streamed body.
+  private final Integer[] indexes;
+  private final String[] names;
 
   private FieldPath(String source, List<Step> steps) {
     this.source = source;
     this.steps = List.copyOf(steps);
+    this.indexes = steps.stream().map(FieldPath::index).toArray(Integer[]::new);
+    this.names = steps.stream().map(FieldPath::name).toArray(String[]::new);
   }
 
   static FieldPath parse(String spec, String where) {
@@ -116,17 +123,17 @@ final class FieldPath {
   }
 
   /** Every value at this path in {@code root}, in document order; missing paths match nothing. */
-  List<Match> find(JsonNode root) {
+  List<Match> find(Object root) {
     List<Match> out = new ArrayList<>();
     walk(root, 0, "", out);
     return out;
   }
 
-  private void walk(JsonNode node, int depth, String pointer, List<Match> out) {
+  private void walk(Object node, int depth, String pointer, List<Match> out) {
     Step step = steps.get(depth);
     boolean last = depth == steps.size() - 1;
     if (step instanceof AnyIndex) {
-      if (node instanceof ArrayNode array) {
+      if (node instanceof List<?> array) {
         for (int i = 0; i < array.size(); i++) {
           visit(array, null, i, pointer + "/" + i, depth, last, out);
         }
@@ -134,24 +141,25 @@ final class FieldPath {
       return;
     }
     if (step instanceof Index idx) {
-      if (node instanceof ArrayNode array && idx.index() < array.size()) {
+      if (node instanceof List<?> array && idx.index() < array.size()) {
         visit(array, null, idx.index(), pointer + "/" + idx.index(), depth, last, out);
       }
       return;
     }
     String name = step instanceof Name n ? n.name() : ((Token) step).token();
-    if (node instanceof ObjectNode object && object.has(name)) {
+    if (node instanceof Map<?, ?> object && object.containsKey(name)) {
       visit(object, name, -1, pointer + "/" + escape(name), depth, last, out);
-    } else if (step instanceof Token && node instanceof ArrayNode array
+    } else if (step instanceof Token && node instanceof List<?> array
         && name.matches("0|[1-9][0-9]{0,8}") && Integer.parseInt(name) < array.size()) {
       int i = Integer.parseInt(name);
       visit(array, null, i, pointer + "/" + i, depth, last, out);
     }
   }
 
-  private void visit(JsonNode container, String member, int index, String pointer, int depth,
+  private void visit(Object container, String member, int index, String pointer, int depth,
       boolean last, List<Match> out) {
-    JsonNode child = member != null ? container.get(member) : container.get(index);
+    Object child = member != null ? ((Map<?, ?>) container).get(member)
+        : ((List<?>) container).get(index);
     if (last) {
       out.add(new Match(container, member, index, child, pointer));
     } else {
@@ -159,40 +167,69 @@ final class FieldPath {
     }
   }
 
-  /** Every string value in {@code root} for which {@code test} holds, with its JSON Pointer. */
-  static List<Match> strings(JsonNode root, java.util.function.Predicate<String> test) {
-    List<Match> out = new ArrayList<>();
-    collectStrings(root, "", test, out);
-    return out;
+  /**
+   * Whether this path selects the value at {@code position} (member names as Strings, array
+   * indices as Integers, from the root): the streaming form of {@link #find}.
+   */
+  boolean selects(List<Object> position) {
+    if (position.size() != steps.size()) {
+      return false;
+    }
+    for (int i = 0; i < steps.size(); i++) {
+      boolean accepted = position.get(i) instanceof Integer index
+          ? indexes[i] != null && (indexes[i] == ANY || indexes[i].equals(index))
+          : position.get(i).equals(names[i]);
+      if (!accepted) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private static void collectStrings(JsonNode node, String pointer,
-      java.util.function.Predicate<String> test, List<Match> out) {
-    if (node instanceof ObjectNode object) {
-      for (Map.Entry<String, JsonNode> e : object.properties()) {
-        String p = pointer + "/" + escape(e.getKey());
-        JsonNode child = e.getValue();
-        if (child.isTextual()) {
-          if (test.test(child.textValue())) {
-            out.add(new Match(object, e.getKey(), -1, child, p));
-          }
-        } else {
-          collectStrings(child, p, test, out);
-        }
-      }
-    } else if (node instanceof ArrayNode array) {
-      for (int i = 0; i < array.size(); i++) {
-        JsonNode child = array.get(i);
-        String p = pointer + "/" + i;
-        if (child.isTextual()) {
-          if (test.test(child.textValue())) {
-            out.add(new Match(array, null, i, child, p));
-          }
-        } else {
-          collectStrings(child, p, test, out);
+  /**
+   * Whether two of these paths could select the same value, or one a value inside the other's.
+   * Then applying them one after the other (each seeing what the earlier ones wrote) is not the
+   * same as applying them all in one pass.
+   */
+  static boolean mayOverlap(List<FieldPath> paths) {
+    for (int a = 0; a < paths.size(); a++) {
+      for (int b = a + 1; b < paths.size(); b++) {
+        if (samePrefix(paths.get(a), paths.get(b))) {
+          return true;
         }
       }
     }
+    return false;
+  }
+
+  private static boolean samePrefix(FieldPath a, FieldPath b) {
+    for (int i = 0; i < Math.min(a.steps.size(), b.steps.size()); i++) {
+      Integer ia = a.indexes[i];
+      Integer ib = b.indexes[i];
+      boolean sameName = a.names[i] != null && a.names[i].equals(b.names[i]);
+      boolean sameIndex = ia != null && ib != null && (ia == ANY || ib == ANY || ia.equals(ib));
+      if (!sameName && !sameIndex) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The array index a step selects: ANY for [*], null if it selects no array element. */
+  private static Integer index(Step step) {
+    if (step instanceof AnyIndex) {
+      return ANY;
+    }
+    if (step instanceof Index i) {
+      return i.index();
+    }
+    return step instanceof Token t && t.token().matches("0|[1-9][0-9]{0,8}")
+        ? Integer.valueOf(t.token()) : null;
+  }
+
+  /** The object member a step selects, or null. */
+  private static String name(Step step) {
+    return step instanceof Name n ? n.name() : step instanceof Token t ? t.token() : null;
   }
 
   static String escape(String member) {

@@ -1,7 +1,7 @@
 package io.keyward.sidecar.proxy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.keyward.sidecar.proxy.ContextTemplate.RequestFacts;
+import io.keyward.sidecar.json.JsonTree;
 import io.keyward.sidecar.proxy.JsonRewriter.Failed;
 import io.keyward.sidecar.proxy.JsonRewriter.Outcome;
 import io.keyward.sidecar.proxy.JsonRewriter.Rewritten;
@@ -660,12 +660,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Map<String, Object> inner = new LinkedHashMap<>();
     inner.put("code", error.code());
     inner.put("message", error.message());
-    byte[] body;
-    try {
-      body = JsonRewriter.MAPPER.writeValueAsBytes(Map.of("error", inner));
-    } catch (JsonProcessingException impossible) {
-      throw new IllegalStateException(impossible);
-    }
+    byte[] body = JsonTree.toBytes(Map.of("error", inner));
     FullHttpResponse response = new DefaultFullHttpResponse(
         e.clientVersion.equals(HttpVersion.HTTP_1_0) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
         error.status(), Unpooled.wrappedBuffer(body));

@@ -1,11 +1,14 @@
 package io.keyward.sidecar.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
+import io.keyward.sidecar.json.JsonTree;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FieldPathTest {
@@ -15,8 +18,12 @@ class FieldPathTest {
        "nested":[[{"v":"00"}],[{"v":"10"},{"v":"11"}]],
        "odd key":"odd","num":5}""";
 
+  static Object doc() throws Exception {
+    return JsonTree.parse(DOC.getBytes(StandardCharsets.UTF_8), JsonTree.Fractions.EXACT);
+  }
+
   static List<String> pointers(String spec) throws Exception {
-    JsonNode root = JsonRewriter.MAPPER.readTree(DOC);
+    Object root = doc();
     return FieldPath.parse(spec, "test").find(root).stream().map(FieldPath.Match::pointer).toList();
   }
 
@@ -43,13 +50,43 @@ class FieldPathTest {
 
   @Test
   void matchesReplaceInPlace() throws Exception {
-    JsonNode root = JsonRewriter.MAPPER.readTree(DOC);
-    FieldPath.parse("$.list[*].x", "t").find(root).forEach(m -> m.replace(TextNode.valueOf("R")));
-    FieldPath.parse("/a/b~1c", "t").find(root).forEach(m -> m.replace(TextNode.valueOf("S")));
-    assertEquals("R", root.at("/list/0/x").textValue());
-    assertEquals("no x", root.at("/list/1/y").textValue());
-    assertEquals("R", root.at("/list/2/x").textValue());
-    assertEquals("S", root.at("/a/b~1c").textValue());
+    Object root = doc();
+    FieldPath.parse("$.list[*].x", "t").find(root).forEach(m -> m.replace("R"));
+    FieldPath.parse("/a/b~1c", "t").find(root).forEach(m -> m.replace("S"));
+    Map<?, ?> object = (Map<?, ?>) root;
+    List<?> list = (List<?>) object.get("list");
+    assertEquals(Map.of("x", "R"), list.get(0));
+    assertEquals(Map.of("y", "no x"), list.get(1));
+    assertEquals(Map.of("x", "R"), list.get(2));
+    assertEquals("S", ((Map<?, ?>) object.get("a")).get("b/c"));
+    assertEquals(List.of("a", "list", "nested", "odd key", "num"), List.copyOf(object.keySet()),
+        "member order is kept");
+  }
+
+  @Test
+  void selectsPositionsAsFindDoes() {
+    assertTrue(FieldPath.parse("$.list[*].x", "t").selects(List.of("list", 7, "x")));
+    assertFalse(FieldPath.parse("$.list[*].x", "t").selects(List.of("list", "7", "x")));
+    assertTrue(FieldPath.parse("/a/0", "t").selects(List.of("a", 0)));
+    assertTrue(FieldPath.parse("/a/0", "t").selects(List.of("a", "0")));
+    assertFalse(FieldPath.parse("/a/07", "t").selects(List.of("a", 7)));
+    assertFalse(FieldPath.parse("$.a[1]", "t").selects(List.of("a", "1")));
+    assertFalse(FieldPath.parse("/a/b", "t").selects(List.of("a")));
+  }
+
+  @Test
+  void overlapIsWhenOnePathCouldSelectTheSameValueOrOneInside() {
+    for (List<String> overlapping : List.of(List.of("/a", "/a/b"), List.of("/a/b", "/a"),
+        List.of("/a", "/a"), List.of("$.l[*]", "/l/3/x"), List.of("/l/0", "$.l[0]"),
+        List.of("$['k']", "/k"))) {
+      assertTrue(FieldPath.mayOverlap(overlapping.stream()
+          .map(s -> FieldPath.parse(s, "t")).toList()), overlapping.toString());
+    }
+    for (List<String> apart : List.of(List.of("/a", "/b"), List.of("$.l[0]", "$.l[1]"),
+        List.of("$.l[*].x", "$.l[*].y"), List.of("$.a[*]", "/a/b"), List.of("/a"))) {
+      assertFalse(FieldPath.mayOverlap(apart.stream()
+          .map(s -> FieldPath.parse(s, "t")).toList()), apart.toString());
+    }
   }
 
   @Test
