@@ -353,7 +353,7 @@ public final class SidecarLoad {
       pb.environment().keySet().removeIf(k -> k.startsWith("KEYWARD_"));
       // As the image (deploy/images/sidecar) and bin/keyward set it: glibc's per-thread malloc
       // arenas would add tens of MiB.
-      pb.environment().put("MALLOC_ARENA_MAX", "2");
+      pb.environment().put("MALLOC_ARENA_MAX", System.getProperty("sidecar.malloc.arena.max", "2"));
       long t0 = System.nanoTime();
       Process p = pb.start();
       try {
