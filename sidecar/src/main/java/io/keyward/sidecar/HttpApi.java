@@ -366,10 +366,10 @@ final class HttpApi {
   }
 
   private FullHttpResponse metricsResponse() {
-    byte[] text = metrics.registry.scrape().getBytes(CharsetUtil.UTF_8);
+    byte[] text = metrics.scrape();
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
         io.netty.buffer.Unpooled.wrappedBuffer(text));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, SidecarMetrics.CONTENT_TYPE);
     r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
     return r;
   }

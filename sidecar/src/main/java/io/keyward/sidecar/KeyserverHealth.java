@@ -12,9 +12,10 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,17 +36,24 @@ final class KeyserverHealth implements ClientInterceptor {
   static final Duration PROBE_HEALTHY = Duration.ofSeconds(10);
   static final Duration PROBE_UNHEALTHY = Duration.ofSeconds(1);
 
-  private final MeterRegistry registry;
-  private final Map<String, Counter> calls = new ConcurrentHashMap<>();
+  private final Counter calls;
+  private final Map<String, CounterDataPoint> callsByMethodAndCode = new ConcurrentHashMap<>();
   private volatile boolean everReached;
   private volatile boolean reachable;
   private volatile long unreachableSinceMillis;
   private volatile long lastCallNanos;
 
-  KeyserverHealth(MeterRegistry registry) {
-    this.registry = registry;
-    Gauge.builder("keyward_sidecar_keyserver_reachable", this, h -> h.reachable ? 1 : 0)
-        .description("1 while the keyserver answers, 0 while it cannot be reached")
+  KeyserverHealth(PrometheusRegistry registry) {
+    calls = Counter.builder()
+        .name("keyward_sidecar_keyserver_calls")
+        .help("Calls to the keyserver by method and gRPC status code")
+        .labelNames("method", "code")
+        .withoutExemplars()
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("keyward_sidecar_keyserver_reachable")
+        .help("1 while the keyserver answers, 0 while it cannot be reached")
+        .callback(cb -> cb.call(reachable ? 1 : 0))
         .register(registry);
   }
 
@@ -63,10 +71,8 @@ final class KeyserverHealth implements ClientInterceptor {
 
   void record(String method, Status.Code code) {
     String name = method.substring(method.lastIndexOf('/') + 1);
-    calls.computeIfAbsent(name + "|" + code, k -> Counter.builder("keyward_sidecar_keyserver_calls")
-        .description("Calls to the keyserver by method and gRPC status code")
-        .tag("method", name).tag("code", code.name())
-        .register(registry)).increment();
+    callsByMethodAndCode.computeIfAbsent(name + "|" + code,
+        k -> calls.labelValues(name, code.name())).inc();
     lastCallNanos = System.nanoTime();
     if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
       if (reachable || !everReached && unreachableSinceMillis == 0) {

@@ -1,7 +1,7 @@
 package io.keyward.sidecar;
 
 import io.keyward.sdk.KeywardClient;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +23,7 @@ public interface ProxyRoutes {
     KeywardClient client();
 
     /** The sidecar's metrics registry, exposed on {@code /metrics}. */
-    MeterRegistry meterRegistry();
+    PrometheusRegistry metricRegistry();
 
     /** The configured default key, if any. */
     Optional<String> defaultKey();

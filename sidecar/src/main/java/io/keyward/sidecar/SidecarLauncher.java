@@ -13,12 +13,10 @@ import io.keyward.sdk.KeywardSettings;
 import io.keyward.sdk.TokenSource;
 import io.keyward.sdk.TokenSources;
 import io.keyward.sidecar.proxy.FieldProxyRoutes;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -145,10 +143,8 @@ public final class SidecarLauncher {
   private static Running doStart(SidecarConfig config, ProxyRoutes proxy, Clock cacheClock,
       List<AutoCloseable> resources) throws Exception {
     long grace = config.shutdownGracePeriod().toMillis();
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    resources.add(registry::close);
-    SidecarMetrics metrics = new SidecarMetrics(registry);
-    KeyserverHealth health = new KeyserverHealth(registry);
+    SidecarMetrics metrics = new SidecarMetrics();
+    KeyserverHealth health = new KeyserverHealth(metrics.registry);
 
     NettyLoops loops = new NettyLoops(
         Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), grace);
@@ -243,7 +239,7 @@ public final class SidecarLauncher {
       }
       ProxyRoutes.Handle handle;
       try {
-        handle = proxy.start(config.proxyRoutes(), new ProxyContext(client, registry,
+        handle = proxy.start(config.proxyRoutes(), new ProxyContext(client, metrics.registry,
             config.defaultKey()));
       } catch (IllegalArgumentException e) {
         throw new StartupException("invalid proxy configuration: " + e.getMessage(), e);
@@ -310,6 +306,6 @@ public final class SidecarLauncher {
     return new HttpApi.Readiness(true, "ready", null);
   }
 
-  private record ProxyContext(KeywardClient client, MeterRegistry meterRegistry,
+  private record ProxyContext(KeywardClient client, PrometheusRegistry metricRegistry,
       Optional<String> defaultKey) implements ProxyRoutes.Context {}
 }

@@ -11,6 +11,7 @@ import io.keyward.sidecar.SidecarFixture.Reply;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class EndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     f = SidecarFixture.start(dir, "defaultKey: a-default\n", "a-payments", "a-default", "shared",
-        "b-private", "b-rotated");
+        "b-private", "b-rotated", "a-metrics");
   }
 
   @AfterAll
@@ -153,19 +154,87 @@ class EndToEndTest {
     assertEquals(200, ready.status(), ready.body().toString());
     assertEquals("ready", ready.body().get("status").asText());
 
-    f.encrypt("a-payments", new byte[] {9}, Map.of("m", "1"));
-    f.encrypt("a-payments", new byte[] {9}, Map.of("m", "1"));
+    // Other tests share the sidecar: compare scrapes before and after this test's requests, on a
+    // key only this test uses (one data key: one miss, then hits).
+    Map<String, Double> before = scrape();
+    String ct = f.encrypt("a-metrics", new byte[] {9}, Map.of("m", "1")).body()
+        .get("ciphertext").asText();
+    f.encrypt("a-metrics", new byte[] {9}, Map.of("m", "1"));
+    assertEquals(200, f.decrypt(ct, Map.of("m", "1")).status());
+    assertEquals(200, f.decrypt(ct, Map.of("m", "1")).status());
+    assertEquals(404, f.encrypt("a-metrics-missing", new byte[] {9}, Map.of()).status());
+    Map<String, Double> after = scrape();
+
+    Map<String, Double> expected = new TreeMap<>(Map.ofEntries(
+        Map.entry("keyward_sidecar_requests_seconds_count" + http("encrypt", 200), 2.0),
+        Map.entry("keyward_sidecar_requests_seconds_bucket"
+            + http("encrypt", 200).replace("}", ",le=\"+Inf\"}"), 2.0),
+        Map.entry("keyward_sidecar_requests_seconds_count" + http("encrypt", 404), 1.0),
+        Map.entry("keyward_sidecar_requests_seconds_count" + http("decrypt", 200), 2.0),
+        Map.entry(cache("encrypt", "hit"), 1.0),
+        Map.entry(cache("encrypt", "miss"), 2.0), // a-metrics, then the key that does not exist
+        Map.entry(cache("decrypt", "hit"), 1.0),
+        Map.entry(cache("decrypt", "miss"), 1.0),
+        Map.entry(calls("OK", "GenerateDataKey"), 1.0),
+        Map.entry(calls("NOT_FOUND", "GenerateDataKey"), 1.0),
+        Map.entry(calls("OK", "DecryptDataKey"), 1.0)));
+    Map<String, Double> deltas = new TreeMap<>();
+    for (String series : expected.keySet()) {
+      deltas.put(series, after.getOrDefault(series, Double.NaN)
+          - before.getOrDefault(series, 0.0));
+    }
+    assertEquals(expected, deltas, "after - before, of " + after.keySet());
+    String sum = "keyward_sidecar_requests_seconds_sum" + http("encrypt", 200);
+    assertTrue(after.get(sum) > before.getOrDefault(sum, 0.0), sum);
+    assertEquals(1.0, after.get("keyward_sidecar_keyserver_reachable"));
+  }
+
+  @Test
+  void metricsAreClassicPrometheusTextWithoutKeyNamesOrContexts() throws Exception {
+    f.encrypt("a-payments", new byte[] {9}, Map.of("tenant", "acme-metrics"));
     var r = f.http.send(java.net.http.HttpRequest.newBuilder(f.uri("/metrics")).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
+    assertEquals("text/plain; version=0.0.4; charset=utf-8",
+        r.headers().firstValue("content-type").orElse(null));
     String text = r.body();
-    assertTrue(text.contains("keyward_sidecar_requests_seconds_count{api=\"http\",route=\"encrypt\""
-        + ",status=\"200\"}"), text);
-    assertTrue(text.contains("keyward_sidecar_data_key_cache_total{cache=\"encrypt\","
-        + "result=\"hit\"}"), text);
-    assertTrue(text.contains("keyward_sidecar_keyserver_calls_total{code=\"OK\","
-        + "method=\"GenerateDataKey\"}"), text);
-    assertTrue(text.contains("keyward_sidecar_keyserver_reachable 1.0"), text);
-    assertTrue(!text.contains("a-payments"), "no key names in metrics");
+    assertTrue(text.contains("# TYPE keyward_sidecar_requests_seconds histogram\n"), text);
+    assertTrue(text.contains("keyward_sidecar_requests_seconds_bucket{api=\"http\","
+        + "route=\"encrypt\",status=\"200\",le=\"0.001\"} "), text);
+    assertTrue(text.contains("# TYPE keyward_sidecar_data_key_cache_total counter\n"), text);
+    assertTrue(text.contains("# TYPE keyward_sidecar_keyserver_calls_total counter\n"), text);
+    assertTrue(text.contains("# TYPE keyward_sidecar_keyserver_reachable gauge\n"), text);
+    assertTrue(!text.contains("_max"), "no Micrometer-style _max series");
+    assertTrue(!text.contains("a-payments") && !text.contains("a-metrics"), "no key names");
+    assertTrue(!text.contains("acme-metrics") && !text.contains("tenant"), "no contexts");
+  }
+
+  /** {@code GET /metrics} as series (name and labels, as written) to value. */
+  private static Map<String, Double> scrape() throws Exception {
+    var r = f.http.send(java.net.http.HttpRequest.newBuilder(f.uri("/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    Map<String, Double> series = new java.util.HashMap<>();
+    for (String line : r.body().split("\n")) {
+      if (!line.isEmpty() && !line.startsWith("#")) {
+        int space = line.lastIndexOf(' ');
+        series.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+      }
+    }
+    return series;
+  }
+
+  private static String http(String route, int status) {
+    return "{api=\"http\",route=\"" + route + "\",status=\"" + status + "\"}";
+  }
+
+  private static String cache(String cache, String result) {
+    return "keyward_sidecar_data_key_cache_total{cache=\"" + cache + "\",result=\"" + result
+        + "\"}";
+  }
+
+  private static String calls(String code, String method) {
+    return "keyward_sidecar_keyserver_calls_total{code=\"" + code + "\",method=\"" + method
+        + "\"}";
   }
 }

@@ -81,7 +81,7 @@ class LauncherTest {
     ProxyRoutes hook = (routes, context) -> {
       seen.set(routes);
       assertNotNull(context.client());
-      assertNotNull(context.meterRegistry());
+      assertNotNull(context.metricRegistry());
       return () -> closed.set(true);
     };
     SidecarLauncher.start(c, hook).close();
