@@ -29,7 +29,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -336,7 +335,9 @@ final class HttpApi {
 
   private static void decrypted(JsonGenerator g, byte[] plaintext) throws IOException {
     g.writeStartObject();
-    g.writeStringField("plaintext", Base64.getEncoder().encodeToString(plaintext));
+    // Jackson's default variant is standard Base64 with padding and no line breaks, the same
+    // text as Base64.getEncoder(), written straight into the output without a String between.
+    g.writeBinaryField("plaintext", plaintext);
     g.writeEndObject();
   }
 

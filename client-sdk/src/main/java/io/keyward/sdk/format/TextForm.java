@@ -1,7 +1,9 @@
 package io.keyward.sdk.format;
 
 import io.keyward.sdk.DecryptionFailedException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -15,11 +17,21 @@ public final class TextForm {
 
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+  private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.US_ASCII);
 
   private TextForm() {}
 
   public static String encode(byte[] ciphertext) {
-    return PREFIX + ENCODER.encodeToString(ciphertext);
+    // One buffer for prefix and body (the encoder writes from index 0, so the body is moved
+    // up by the prefix's length): the sidecar encodes on every request, and each copy of a
+    // ciphertext more is young-generation garbage.
+    int rest = ciphertext.length % 3;
+    int bodyLength = ciphertext.length / 3 * 4 + (rest == 0 ? 0 : rest + 1); // no padding
+    byte[] text = new byte[PREFIX_BYTES.length + bodyLength];
+    int written = ENCODER.encode(ciphertext, text);
+    System.arraycopy(text, 0, text, PREFIX_BYTES.length, written);
+    System.arraycopy(PREFIX_BYTES, 0, text, 0, PREFIX_BYTES.length);
+    return new String(text, StandardCharsets.ISO_8859_1);
   }
 
   /**
@@ -58,10 +70,14 @@ public final class TextForm {
     if (text == null || !looksLikeCiphertext(text)) {
       throw new DecryptionFailedException();
     }
-    byte[] body = text.substring(PREFIX.length()).getBytes(StandardCharsets.US_ASCII);
     byte[] binary;
     try {
-      binary = DECODER.decode(body);
+      // looksLikeCiphertext admitted only ASCII: the bytes are the characters.
+      ByteBuffer decoded = DECODER.decode(ByteBuffer.wrap(
+          text.getBytes(StandardCharsets.ISO_8859_1), PREFIX.length(),
+          text.length() - PREFIX.length()));
+      binary = decoded.remaining() == decoded.array().length ? decoded.array()
+          : Arrays.copyOf(decoded.array(), decoded.remaining());
     } catch (IllegalArgumentException e) {
       throw new DecryptionFailedException();
     }
