@@ -20,8 +20,8 @@ final class DefaultTrustStore {
 
   /** Empties the default trust store when the configuration makes it unused; true if it did. */
   static boolean emptyWhenUnused(SidecarConfig config, Properties system) {
-    boolean ownCaOnly = config.keyserverCaFile().isPresent() && !config.keyserverInsecurePlaintext();
-    if (!ownCaOnly || system.getProperty(PROPERTY) != null) {
+    // The configuration refuses a CA file together with plaintext, so a CA file means TLS.
+    if (config.keyserverCaFile().isEmpty() || system.getProperty(PROPERTY) != null) {
       return false;
     }
     system.setProperty(PROPERTY, EMPTY);

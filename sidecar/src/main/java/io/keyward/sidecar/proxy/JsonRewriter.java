@@ -56,7 +56,7 @@ final class JsonRewriter {
    */
   static Outcome encryptRequest(byte[] body, ProxyRule rule, RequestFacts facts, FieldCrypto crypto) {
     List<FieldPath> fields = rule.fieldPaths();
-    if (FieldPath.mayOverlap(fields)) {
+    if (rule.fieldsMayOverlap()) {
       return encryptInTurn(body, rule, facts, crypto);
     }
     JsonSlots slots;

@@ -17,6 +17,8 @@ public final class ProxyRule {
   private final Set<String> methods;
   private final PathGlob path;
   private final List<FieldPath> fields;
+  /** Whether one field may lie inside another: decided once, as the fields never change. */
+  private final boolean fieldsMayOverlap;
   private final String keyName;
   private final Map<String, String> context;
   private final ContextTemplate template;
@@ -26,6 +28,7 @@ public final class ProxyRule {
     this.methods = methods;
     this.path = path;
     this.fields = fields;
+    this.fieldsMayOverlap = FieldPath.mayOverlap(fields);
     this.keyName = keyName;
     this.context = context;
     this.template = template;
@@ -93,6 +96,10 @@ public final class ProxyRule {
 
   List<FieldPath> fieldPaths() {
     return fields;
+  }
+
+  boolean fieldsMayOverlap() {
+    return fieldsMayOverlap;
   }
 
   ContextTemplate template() {
