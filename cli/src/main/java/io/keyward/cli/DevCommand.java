@@ -4,6 +4,7 @@ import io.keyward.cli.dev.DevStack;
 import io.keyward.keyserver.KeyserverLauncher;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,12 +44,13 @@ final class DevCommand extends Verb {
       stopped.countDown();
     }, "keyward-dev-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    printBanner(stack, out());
+    // bin/keyward says where it lives, so the banner can put it on the PATH of another shell.
+    printBanner(stack, out(), Optional.ofNullable(System.getenv("KEYWARD_BIN_DIR")).map(Path::of));
     stopped.await();
     return ExitCodes.OK;
   }
 
-  static void printBanner(DevStack stack, PrintStream out) {
+  static void printBanner(DevStack stack, PrintStream out, Optional<Path> launcherDir) {
     Path cwd = Path.of("").toAbsolutePath();
     Path env = stack.envFile().startsWith(cwd) ? cwd.relativize(stack.envFile()) : stack.envFile();
     out.println("Keyward development stack is running" + (stack.reused() ? " (reusing its data)" : "")
@@ -66,6 +68,8 @@ final class DevCommand extends Verb {
     out.println("In another shell:");
     out.println();
     out.println("  source " + env);
+    out.println(launcherDir.map(dir -> "  export PATH=" + DevStack.shellQuote(dir.toString()) + ":\"$PATH\"")
+        .orElse("  # and put the repository's bin/ folder on your PATH, for `keyward`"));
     if (stack.sidecarUrl().isPresent()) {
       out.println("  CT=$(curl -sf \"$KEYWARD_SIDECAR_URL/v1/encrypt\" -H 'Content-Type: application/json' \\");
       out.println("      -d '{\"key\":\"default\",\"plaintext\":\"aGVsbG8gd29ybGQ=\",\"context\":{\"app\":\"demo\"}}' \\");

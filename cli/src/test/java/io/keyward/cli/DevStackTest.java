@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,7 @@ class DevStackTest {
       assertTrue(banner.contains("keyserver       " + stack.keyserverAddress()), banner);
       assertTrue(banner.contains("source " + stack.envFile()), banner);
       assertTrue(banner.contains("keyward keys rotate default"), banner);
+      assertPrintedPathFindsTheLauncher(stack);
 
       Map<String, String> env = DevStack.readEnvFile(stack.envFile());
       assertEquals(List.of("KEYWARD_SERVER", "KEYWARD_CA_CERT", "KEYWARD_TOKEN_FILE", "KEYWARD_SIDECAR_URL",
@@ -120,9 +122,29 @@ class DevStackTest {
   }
 
   private static String banner(DevStack stack) {
+    return banner(stack, Optional.empty());
+  }
+
+  private static String banner(DevStack stack, Optional<Path> launcherDir) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    DevCommand.printBanner(stack, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    DevCommand.printBanner(stack, new PrintStream(bytes, true, StandardCharsets.UTF_8), launcherDir);
     return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The banner's source and PATH lines, run as printed in a clean shell, make `keyward` bin/keyward. */
+  private static void assertPrintedPathFindsTheLauncher(DevStack stack) throws Exception {
+    Path bin = Path.of("..", "bin").toAbsolutePath().normalize();
+    assertTrue(Files.isExecutable(bin.resolve("keyward")), bin.toString());
+    List<String> lines = banner(stack, Optional.of(bin)).lines().map(String::strip).toList();
+    int source = lines.indexOf("source " + stack.envFile());
+    assertTrue(source >= 0 && lines.get(source + 1).startsWith("export PATH="), lines.toString());
+    String script = String.join("\n", lines.subList(source, source + 2)) + "\ncommand -v keyward";
+    Process p = new ProcessBuilder("env", "-i", "PATH=/usr/bin:/bin", "bash", "--norc", "-c", script)
+        .redirectErrorStream(true).start();
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertEquals(bin.resolve("keyward").toString(), out);
+    assertTrue(banner(stack).contains("put the repository's bin/ folder on your PATH"));
   }
 
   /** Runs the printed curl lines as printed, after sourcing the env file. */

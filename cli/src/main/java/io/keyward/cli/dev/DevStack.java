@@ -251,7 +251,7 @@ public final class DevStack implements AutoCloseable {
   }
 
   /** Single-quotes a value for POSIX shells unless it is plainly safe. */
-  static String shellQuote(String v) {
+  public static String shellQuote(String v) {
     if (!v.isEmpty() && v.chars().allMatch(c -> Character.isLetterOrDigit(c) || "/._-:+@%,=".indexOf(c) >= 0)) {
       return v;
     }
